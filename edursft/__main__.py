@@ -1,0 +1,5 @@
+"""Entry point for ``python -m edursft``."""
+
+from edursft.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Readers for the learning-record formats the engine consumes."""
