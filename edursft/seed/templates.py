@@ -1,0 +1,1017 @@
+"""The project's own exercise templates, one or more per ASSISTments 2009 skill.
+
+Written for EduRSFT (not copied from any corpus). Each template draws numbers
+from a seeded ``random.Random`` at a difficulty level (1 easy, 2 medium, 3 hard)
+and returns the problem, a worked solution whose arithmetic carries GSM8K-style
+calculator annotations ``<<expression=result>>`` (so answers can be checked
+step by step), the final answer, a hint, and the common mistakes a student
+makes on it with the feedback a teacher would give.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and the feedback that addresses its cause."""
+
+    wrong_answer: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a template writes for one draw of its numbers."""
+
+    problem: str
+    solution: str
+    answer: str
+    hint: str
+    mistakes: tuple[Mistake, ...]
+
+
+Builder = Callable[[random.Random, int], Draft]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A parameterised exercise for one ASSISTments skill id."""
+
+    skill_id: int
+    build: Builder
+
+
+def num(value: float | Fraction) -> str:
+    """Write a number the way a worksheet does: 6.15, 75, -3 (no trailing zeros)."""
+    if isinstance(value, Fraction):
+        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    rounded = round(float(value), 6)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    return f"{rounded:.6f}".rstrip("0").rstrip(".")
+
+
+def _scale(level: int, easy: int, medium: int, hard: int) -> int:
+    return {1: easy, 2: medium}.get(level, hard)
+
+
+NAMES = ("Ava", "Ben", "Chloe", "Diego", "Emma", "Farid", "Grace", "Hiro", "Isla", "Jamal", "Kira", "Liam")
+ITEMS = ("pencils", "stickers", "apples", "marbles", "cards", "books", "shells", "stamps")
+
+
+def _signed(value: int) -> str:
+    """Wrap a negative number in brackets so ``a - (-b)`` reads (and evaluates) unambiguously."""
+    return f"({value})" if value < 0 else str(value)
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(NAMES)
+
+
+def addition_whole(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 50, 500, 5000)
+    a, b = rng.randint(10, top), rng.randint(10, top)
+    who, what = _name(rng), rng.choice(ITEMS)
+    return Draft(
+        f"{who} has {a} {what} and gets {b} more. How many {what} does {who} have now?",
+        f"Add the two amounts: {a} + {b} = <<{a}+{b}={a + b}>>{a + b}.",
+        str(a + b),
+        "Getting more means adding the amounts together.",
+        (
+            Mistake(
+                str(abs(a - b)), "You subtracted, but getting more makes the total bigger: add the amounts."
+            ),
+            Mistake(
+                str(a + b - 10),
+                "Check the carrying: line up the ones and tens and carry when a column passes 9.",
+            ),
+        ),
+    )
+
+
+def subtraction_whole(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 60, 600, 6000)
+    a = rng.randint(20, top)
+    b = rng.randint(5, a - 5)
+    who, what = _name(rng), rng.choice(ITEMS)
+    return Draft(
+        f"{who} had {a} {what} and gave away {b}. How many {what} are left?",
+        f"Subtract what was given away: {a} - {b} = <<{a}-{b}={a - b}>>{a - b}.",
+        str(a - b),
+        "Giving away takes some out, so subtract.",
+        (
+            Mistake(str(a + b), "You added, but giving things away leaves fewer: subtract instead."),
+            Mistake(
+                str(a - b + 10), "Check the borrowing: when a digit is too small, borrow ten from the left."
+            ),
+        ),
+    )
+
+
+def multiplication_whole(rng: random.Random, level: int) -> Draft:
+    a = rng.randint(2, _scale(level, 9, 25, 99))
+    b = rng.randint(2, _scale(level, 9, 12, 60))
+    what = rng.choice(ITEMS)
+    return Draft(
+        f"There are {a} boxes with {b} {what} in each box. How many {what} are there in all?",
+        f"Equal groups mean multiplication: {a} * {b} = <<{a}*{b}={a * b}>>{a * b}.",
+        str(a * b),
+        "Each box holds the same number, so multiply the number of boxes by the amount in each.",
+        (
+            Mistake(
+                str(a + b), "You added the numbers; for equal groups multiply the groups by the group size."
+            ),
+            Mistake(str(a * (b - 1)), "You counted one group too few: multiply by all the groups."),
+        ),
+    )
+
+
+def add_sub_integers(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 10, 30, 100)
+    a, b = rng.randint(-top, -1), rng.randint(1, top)
+    return Draft(
+        f"The temperature was {a} degrees and rose by {b} degrees. What is the temperature now?",
+        f"Rising means adding: {a} + {b} = <<{a}+{b}={a + b}>>{a + b}.",
+        str(a + b),
+        "Start at the negative number on a number line and move right.",
+        (
+            Mistake(
+                str(-(abs(a) + b)), "Adding a positive number moves you right on the number line, not left."
+            ),
+            Mistake(str(abs(a) + b), "The starting temperature is below zero: keep its minus sign."),
+        ),
+    )
+
+
+def mul_div_integers(rng: random.Random, level: int) -> Draft:
+    a = rng.randint(2, _scale(level, 9, 15, 30))
+    b = rng.randint(2, _scale(level, 9, 12, 20))
+    product = -a * b
+    return Draft(
+        f"Compute {product} / {b}.",
+        f"A negative divided by a positive is negative: {product} / {b} = <<{product}/{b}={-a}>>{-a}.",
+        str(-a),
+        "Divide the sizes, then decide the sign: different signs give a negative result.",
+        (
+            Mistake(str(a), "The signs differ, so the quotient is negative."),
+            Mistake(str(product * b), "You multiplied; the question asks you to divide."),
+        ),
+    )
+
+
+def absolute_value(rng: random.Random, level: int) -> Draft:
+    a = rng.randint(1, _scale(level, 10, 30, 90))
+    b = rng.randint(a + 1, a + _scale(level, 10, 40, 120))
+    return Draft(
+        f"What is |{a} - {b}|?",
+        f"The difference is negative, and its distance from zero is {b} - {a} = <<{b}-{a}={b - a}>>{b - a}.",
+        str(b - a),
+        "Work inside the bars first, then drop the sign.",
+        (
+            Mistake(str(a - b), "Absolute value is a distance, so it is never negative."),
+            Mistake(str(a + b), "Subtract inside the bars before taking the absolute value."),
+        ),
+    )
+
+
+def add_sub_decimals(rng: random.Random, level: int) -> Draft:
+    places = _scale(level, 1, 2, 2)
+    a = round(rng.uniform(1, _scale(level, 10, 50, 200)), places)
+    b = round(rng.uniform(0.1, 9), places)
+    total = round(a + b, places)
+    return Draft(
+        f"A ribbon is {num(a)} meters long. Another is {num(b)} meters long. "
+        "What is their total length in meters?",
+        "Line up the decimal points and add: "
+        f"{num(a)} + {num(b)} = <<{num(a)}+{num(b)}={num(total)}>>{num(total)}.",
+        num(total),
+        "Write the numbers so the decimal points line up before adding.",
+        (
+            Mistake(
+                num(round(total * 10, places)),
+                "Keep the decimal points lined up; the point moved by one place.",
+            ),
+            Mistake(
+                num(round(abs(a - b), places)), "Total length means adding the two pieces, not subtracting."
+            ),
+        ),
+    )
+
+
+def mul_div_decimals(rng: random.Random, level: int) -> Draft:
+    a = round(rng.randint(2, _scale(level, 9, 30, 90)) / 10, 1)
+    b = rng.randint(2, _scale(level, 9, 12, 25))
+    product = round(a * b, 2)
+    return Draft(
+        f"One notebook costs ${num(a)}. How much do {b} notebooks cost in dollars?",
+        "Multiply the price by the number of notebooks: "
+        f"{num(a)} * {b} = <<{num(a)}*{b}={num(product)}>>{num(product)}.",
+        num(product),
+        "Multiply as with whole numbers, then place the decimal point: one decimal place in all.",
+        (
+            Mistake(
+                num(round(product * 10, 2)), "Count the decimal places in the factors: the product has one."
+            ),
+            Mistake(num(round(a + b, 2)), "Buying several of the same item means multiplying, not adding."),
+        ),
+    )
+
+
+def order_of_operations(rng: random.Random, level: int) -> Draft:
+    a, b, c = rng.randint(2, 20), rng.randint(2, _scale(level, 9, 12, 15)), rng.randint(2, 9)
+    value = a + b * c
+    return Draft(
+        f"Evaluate {a} + {b} * {c}.",
+        f"Multiply first: {b} * {c} = <<{b}*{c}={b * c}>>{b * c}. Then add: "
+        f"{a} + {b * c} = <<{a}+{b * c}={value}>>{value}.",
+        str(value),
+        "Multiplication comes before addition.",
+        (Mistake(str((a + b) * c), "You added first; multiplication is done before addition."),),
+    )
+
+
+def order_of_operations_all(rng: random.Random, level: int) -> Draft:
+    a, b = rng.randint(2, 15), rng.randint(2, 15)
+    c, d = rng.randint(2, _scale(level, 5, 9, 12)), rng.randint(1, 20)
+    inner = a + b
+    value = inner * c - d
+    return Draft(
+        f"Evaluate ({a} + {b}) * {c} - {d}.",
+        f"Parentheses first: {a} + {b} = <<{a}+{b}={inner}>>{inner}. "
+        f"Then multiply: {inner} * {c} = <<{inner}*{c}={inner * c}>>{inner * c}. "
+        f"Then subtract: {inner * c} - {d} = <<{inner * c}-{d}={value}>>{value}.",
+        str(value),
+        "Work inside the parentheses, then multiply, then subtract.",
+        (Mistake(str(a + b * c - d), "The parentheses come first: add inside them before multiplying."),),
+    )
+
+
+def mean(rng: random.Random, level: int) -> Draft:
+    n = _scale(level, 3, 4, 5)
+    values = [rng.randint(1, _scale(level, 20, 50, 100)) for _ in range(n)]
+    values[-1] += (-sum(values)) % n  # keep the mean a whole number
+    total = sum(values)
+    listed = ", ".join(map(str, values))
+    joined = "+".join(map(str, values))
+    return Draft(
+        f"Find the mean of {listed}.",
+        f"Add the values: {' + '.join(map(str, values))} = <<{joined}={total}>>{total}. "
+        f"Divide by how many there are: {total} / {n} = <<{total}/{n}={total // n}>>{total // n}.",
+        str(total // n),
+        "The mean is the sum divided by the number of values.",
+        (
+            Mistake(str(total), "That is the sum; divide it by the number of values to get the mean."),
+            Mistake(str(total // (n - 1)), f"There are {n} values, so divide by {n}."),
+        ),
+    )
+
+
+def median(rng: random.Random, level: int) -> Draft:
+    n = _scale(level, 4, 6, 8)
+    values = rng.sample(range(1, _scale(level, 30, 60, 150)), n)
+    ordered = sorted(values)
+    lo, hi = ordered[n // 2 - 1], ordered[n // 2]
+    middle = num((lo + hi) / 2)
+    return Draft(
+        f"Find the median of {', '.join(map(str, values))}.",
+        f"In order: {', '.join(map(str, ordered))}. The two middle values are {lo} and {hi}: "
+        f"{lo} + {hi} = <<{lo}+{hi}={lo + hi}>>{lo + hi}. "
+        f"Then {lo + hi} / 2 = <<{lo + hi}/2={middle}>>{middle}.",
+        middle,
+        "Put the numbers in order first; with an even count, average the two middle values.",
+        (
+            Mistake(
+                num((values[n // 2 - 1] + values[n // 2]) / 2),
+                "Sort the numbers before picking the middle ones.",
+            ),
+        ),
+    )
+
+
+def value_range(rng: random.Random, level: int) -> Draft:
+    values = rng.sample(range(1, _scale(level, 40, 100, 500)), _scale(level, 4, 6, 7))
+    lo, hi = min(values), max(values)
+    return Draft(
+        f"Find the range of {', '.join(map(str, values))}.",
+        f"Largest minus smallest: {hi} - {lo} = <<{hi}-{lo}={hi - lo}>>{hi - lo}.",
+        str(hi - lo),
+        "The range is the biggest value minus the smallest value.",
+        (
+            Mistake(
+                str(values[-1] - values[0]), "Use the largest and smallest values, not the last and first."
+            ),
+        ),
+    )
+
+
+def equivalent_fractions(rng: random.Random, level: int) -> Draft:
+    b = rng.randint(2, _scale(level, 6, 10, 15))
+    a = rng.randint(1, b - 1)
+    k = rng.randint(2, _scale(level, 5, 8, 12))
+    return Draft(
+        f"Fill in the missing numerator: {a}/{b} = ?/{b * k}.",
+        f"The denominator was multiplied by {b * k} / {b} = <<{b * k}/{b}={k}>>{k}. "
+        f"So multiply the numerator too: {a} * {k} = <<{a}*{k}={a * k}>>{a * k}.",
+        str(a * k),
+        "Whatever you multiply the bottom by, multiply the top by the same number.",
+        (
+            Mistake(
+                str(a + b * k - b),
+                "Equivalent fractions multiply top and bottom by the same number; do not add.",
+            ),
+        ),
+    )
+
+
+def proportion(rng: random.Random, level: int) -> Draft:
+    unit = rng.randint(2, _scale(level, 6, 12, 25))
+    a = rng.randint(2, 9)
+    c = rng.randint(2, _scale(level, 9, 20, 40))
+    b, x = a * unit, c * unit
+    return Draft(
+        f"If {a} tickets cost ${b}, how much do {c} tickets cost in dollars?",
+        f"One ticket costs {b} / {a} = <<{b}/{a}={unit}>>{unit}. "
+        f"So {c} tickets cost {c} * {unit} = <<{c}*{unit}={x}>>{x}.",
+        str(x),
+        "Find the cost of one ticket first, then scale up.",
+        (Mistake(str(b + c - a), "Prices scale by multiplying, not by adding the difference in tickets."),),
+    )
+
+
+def fraction_of(rng: random.Random, level: int) -> Draft:
+    b = rng.randint(2, _scale(level, 5, 8, 12))
+    a = rng.randint(1, b - 1)
+    n = b * rng.randint(2, _scale(level, 10, 20, 50))
+    part = n // b
+    return Draft(
+        f"What is {a}/{b} of {n}?",
+        f"Divide into {b} equal parts: {n} / {b} = <<{n}/{b}={part}>>{part}. Take {a} of them: "
+        f"{part} * {a} = <<{part}*{a}={part * a}>>{part * a}.",
+        str(part * a),
+        "Divide by the denominator, then multiply by the numerator.",
+        (Mistake(str(part), f"That is 1/{b} of {n}; you still need {a} of those parts."),),
+    )
+
+
+def probability_single(rng: random.Random, level: int) -> Draft:
+    red, blue = rng.randint(1, _scale(level, 6, 12, 30)), rng.randint(1, _scale(level, 6, 12, 30))
+    total = red + blue
+    answer = num(Fraction(red, total))
+    return Draft(
+        f"A bag holds {red} red marbles and {blue} blue marbles. One marble is drawn at random. "
+        "What is the probability that it is red? Give a fraction.",
+        f"There are {red} + {blue} = <<{red}+{blue}={total}>>{total} marbles. "
+        f"The probability is {red}/{total} = {answer}.",
+        answer,
+        "Probability is the number of favourable outcomes over the number of all outcomes.",
+        (Mistake(num(Fraction(red, blue)), "Divide by all the marbles, not by the blue ones only."),),
+    )
+
+
+def probability_two(rng: random.Random, level: int) -> Draft:
+    sides = _scale(level, 6, 6, 8)
+    k = rng.randint(1, sides - 1)
+    p1, p2 = Fraction(1, 2), Fraction(k, sides)
+    answer = p1 * p2
+    return Draft(
+        f"A coin is flipped and a {sides}-sided die is rolled. What is the probability of heads and a number "
+        f"no greater than {k}? Give a fraction.",
+        f"P(heads) = 1/2 and P(at most {k}) = {k}/{sides}. Independent events multiply: "
+        f"1/2 * {k}/{sides} = {num(answer)}.",
+        num(answer),
+        "For independent events multiply the two probabilities.",
+        (Mistake(num(p1 + p2), "Adding is for 'or'; for 'and' with independent events, multiply."),),
+    )
+
+
+def multiplication_fractions(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 5, 9, 12)
+    a, b, c, d = rng.randint(1, top), rng.randint(2, top), rng.randint(1, top), rng.randint(2, top)
+    answer = Fraction(a, b) * Fraction(c, d)
+    return Draft(
+        f"Multiply {a}/{b} * {c}/{d}. Simplify your answer.",
+        f"Multiply the tops: {a} * {c} = <<{a}*{c}={a * c}>>{a * c}. Multiply the bottoms: "
+        f"{b} * {d} = <<{b}*{d}={b * d}>>{b * d}. "
+        f"So the product is {a * c}/{b * d} = {num(answer)}.",
+        num(answer),
+        "Multiply numerator by numerator and denominator by denominator, then simplify.",
+        (Mistake(f"{a * c}/{b + d}", "Multiply the denominators too; they are not added."),),
+    )
+
+
+def division_fractions(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 5, 9, 12)
+    a, b, c, d = rng.randint(1, top), rng.randint(2, top), rng.randint(1, top), rng.randint(2, top)
+    answer = Fraction(a, b) / Fraction(c, d)
+    return Draft(
+        f"Divide {a}/{b} by {c}/{d}. Simplify your answer.",
+        f"Multiply by the reciprocal: {a}/{b} * {d}/{c}. Tops: {a} * {d} = <<{a}*{d}={a * d}>>{a * d}; "
+        f"bottoms: {b} * {c} = <<{b}*{c}={b * c}>>{b * c}. The quotient is {num(answer)}.",
+        num(answer),
+        "Keep the first fraction, flip the second, and multiply.",
+        (Mistake(num(Fraction(a, b) * Fraction(c, d)), "Flip the second fraction before multiplying."),),
+    )
+
+
+def add_sub_fractions(rng: random.Random, level: int) -> Draft:
+    b = rng.randint(3, _scale(level, 8, 12, 12))
+    d = b if level == 1 else rng.randint(2, 9)
+    a, c = rng.randint(1, b - 1), rng.randint(1, d - 1)
+    common = b * d // math.gcd(b, d)
+    top_a, top_c = a * common // b, c * common // d
+    answer = Fraction(a, b) + Fraction(c, d)
+    return Draft(
+        f"Add {a}/{b} + {c}/{d}. Simplify your answer.",
+        f"Use the common denominator {common}: {a}/{b} = {top_a}/{common} and {c}/{d} = {top_c}/{common}. "
+        f"Add the tops: {top_a} + {top_c} = <<{top_a}+{top_c}={top_a + top_c}>>{top_a + top_c}. "
+        f"The sum is {top_a + top_c}/{common} = {num(answer)}.",
+        num(answer),
+        "Rewrite both fractions with the same denominator before adding the numerators.",
+        (
+            Mistake(
+                f"{a + c}/{b + d}", "Never add the denominators: find a common denominator and add the tops."
+            ),
+        ),
+    )
+
+
+def equation_two_steps(rng: random.Random, level: int) -> Draft:
+    a, x = rng.randint(2, _scale(level, 5, 9, 15)), rng.randint(1, _scale(level, 10, 20, 40))
+    b = rng.randint(1, 30)
+    c = a * x + b
+    return Draft(
+        f"Solve for x: {a}x + {b} = {c}.",
+        f"Subtract {b}: {c} - {b} = <<{c}-{b}={c - b}>>{c - b}. Divide by {a}: "
+        f"{c - b} / {a} = <<{c - b}/{a}={x}>>{x}.",
+        str(x),
+        "Undo the addition first, then undo the multiplication.",
+        (Mistake(num(Fraction(c + b, a)), f"To undo + {b}, subtract {b} from both sides; do not add it."),),
+    )
+
+
+def algebraic_solving(rng: random.Random, level: int) -> Draft:
+    a, x, b = rng.randint(2, 9), rng.randint(1, _scale(level, 10, 20, 30)), rng.randint(1, 12)
+    c = a * (x + b)
+    return Draft(
+        f"Solve for x: {a}(x + {b}) = {c}.",
+        f"Divide both sides by {a}: {c} / {a} = <<{c}/{a}={x + b}>>{x + b}. Subtract {b}: "
+        f"{x + b} - {b} = <<{x + b}-{b}={x}>>{x}.",
+        str(x),
+        f"Divide both sides by {a} first, or distribute the {a}.",
+        (Mistake(num(Fraction(c - b, a)), f"The {a} multiplies the whole bracket, including the {b}."),),
+    )
+
+
+def counting_methods(rng: random.Random, level: int) -> Draft:
+    shirts, pants = rng.randint(2, _scale(level, 5, 8, 12)), rng.randint(2, _scale(level, 4, 7, 10))
+    hats = rng.randint(2, 5) if level == 3 else 1
+    outfits = shirts * pants * hats
+    hat_text = f", {hats} hats" if hats > 1 else ""
+    calc = f"{shirts}*{pants}*{hats}" if hats > 1 else f"{shirts}*{pants}"
+    return Draft(
+        f"{_name(rng)} has {shirts} shirts, {pants} pairs of pants{hat_text}. "
+        "How many different outfits can be made "
+        "choosing one of each?",
+        f"Multiply the choices: {calc.replace('*', ' * ')} = <<{calc}={outfits}>>{outfits}.",
+        str(outfits),
+        "Each shirt can go with each pair of pants: multiply the number of choices.",
+        (
+            Mistake(
+                str(shirts + pants + (hats if hats > 1 else 0)),
+                "Count combinations by multiplying, not adding.",
+            ),
+        ),
+    )
+
+
+def circumference(rng: random.Random, level: int) -> Draft:
+    r = rng.randint(1, _scale(level, 10, 25, 60))
+    c = round(2 * 3.14 * r, 2)
+    return Draft(
+        f"A circle has a radius of {r} cm. Using 3.14 for pi, what is its circumference in cm?",
+        f"C = 2 * 3.14 * r = 2 * 3.14 * {r} = <<2*3.14*{r}={num(c)}>>{num(c)}.",
+        num(c),
+        "Circumference is 2 times pi times the radius.",
+        (Mistake(num(round(3.14 * r * r, 2)), "That is the area formula; circumference is 2 * pi * r."),),
+    )
+
+
+def area_circle(rng: random.Random, level: int) -> Draft:
+    r = rng.randint(1, _scale(level, 10, 20, 40))
+    area = round(3.14 * r * r, 2)
+    return Draft(
+        f"A circle has a radius of {r} m. Using 3.14 for pi, what is its area in square meters?",
+        f"A = 3.14 * r * r = 3.14 * {r} * {r} = <<3.14*{r}*{r}={num(area)}>>{num(area)}.",
+        num(area),
+        "Area of a circle is pi times the radius squared.",
+        (
+            Mistake(
+                num(round(2 * 3.14 * r, 2)), "That is the circumference; the area uses the radius squared."
+            ),
+        ),
+    )
+
+
+def percent_of(rng: random.Random, level: int) -> Draft:
+    p = rng.choice((10, 20, 25, 50, 75) if level == 1 else (5, 15, 30, 35, 40, 60, 80, 12))
+    n = 20 * rng.randint(1, _scale(level, 10, 25, 50))
+    value = p * n / 100
+    return Draft(
+        f"What is {p}% of {n}?",
+        "Write the percent as a decimal and multiply: "
+        f"{num(p / 100)} * {n} = <<{num(p / 100)}*{n}={num(value)}>>{num(value)}.",
+        num(value),
+        "Percent means 'out of 100': divide the percent by 100 and multiply.",
+        (Mistake(num(p * n), "Divide the percent by 100 before multiplying."),),
+    )
+
+
+def finding_percents(rng: random.Random, level: int) -> Draft:
+    total = rng.choice((20, 25, 40, 50) if level == 1 else (40, 80, 120, 200, 250))
+    p = rng.choice((10, 20, 30, 40, 60, 80))
+    part = total * p // 100
+    return Draft(
+        f"{_name(rng)} answered {part} of {total} questions correctly. What percent is that?",
+        "Divide the part by the whole: "
+        f"{part} / {total} = <<{part}/{total}={num(part / total)}>>{num(part / total)}. "
+        f"Multiply by 100: {num(part / total)} * 100 = <<{num(part / total)}*100={p}>>{p}.",
+        str(p),
+        "Percent = part divided by whole, times 100.",
+        (Mistake(num(part / total), "Multiply the fraction by 100 to turn it into a percent."),),
+    )
+
+
+def percent_discount(rng: random.Random, level: int) -> Draft:
+    price = 10 * rng.randint(2, _scale(level, 10, 30, 90))
+    d = rng.choice((10, 20, 25, 50) if level < 3 else (15, 30, 35, 40))
+    off = price * d / 100
+    final = price - off
+    return Draft(
+        f"A jacket costs ${price}. It is on sale for {d}% off. What is the sale price in dollars?",
+        f"The discount is {num(d / 100)} * {price} = <<{num(d / 100)}*{price}={num(off)}>>{num(off)}. "
+        f"Sale price: {price} - {num(off)} = <<{price}-{num(off)}={num(final)}>>{num(final)}.",
+        num(final),
+        "Find the amount taken off, then subtract it from the original price.",
+        (
+            Mistake(
+                num(off), "That is the discount itself; subtract it from the price to get the sale price."
+            ),
+        ),
+    )
+
+
+def fraction_to_percent(rng: random.Random, level: int) -> Draft:
+    b = rng.choice((2, 4, 5) if level == 1 else (4, 5, 10, 20, 25))
+    a = rng.randint(1, b - 1)
+    value = 100 * a / b
+    return Draft(
+        f"Write {a}/{b} as a percent.",
+        f"Divide: {a} / {b} = <<{a}/{b}={num(a / b)}>>{num(a / b)}. Multiply by 100: "
+        f"{num(a / b)} * 100 = <<{num(a / b)}*100={num(value)}>>{num(value)}.",
+        num(value),
+        "Turn the fraction into a decimal, then multiply by 100.",
+        (Mistake(num(a / b), "That is the decimal; multiply it by 100 for the percent."),),
+    )
+
+
+def unit_rate(rng: random.Random, level: int) -> Draft:
+    n = rng.randint(2, _scale(level, 6, 12, 24))
+    each = rng.randint(2, _scale(level, 9, 20, 45))
+    total = n * each
+    return Draft(
+        f"{n} pounds of rice cost ${total}. What is the price per pound in dollars?",
+        f"Divide the cost by the pounds: {total} / {n} = <<{total}/{n}={each}>>{each}.",
+        str(each),
+        "A unit rate is the amount for one unit: divide by the number of units.",
+        (Mistake(str(total * n), "Divide the cost by the number of pounds; do not multiply."),),
+    )
+
+
+def rate(rng: random.Random, level: int) -> Draft:
+    speed, hours = rng.randint(20, _scale(level, 60, 80, 120)), rng.randint(2, _scale(level, 4, 8, 12))
+    return Draft(
+        f"A car travels at {speed} miles per hour for {hours} hours. How many miles does it travel?",
+        f"Distance = speed * time = {speed} * {hours} = <<{speed}*{hours}={speed * hours}>>{speed * hours}.",
+        str(speed * hours),
+        "Distance equals rate times time.",
+        (Mistake(num(Fraction(speed, hours)), "Multiply the speed by the time; do not divide."),),
+    )
+
+
+def volume_rectangular_prism(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 6, 12, 25)
+    l, w, h = rng.randint(2, top), rng.randint(2, top), rng.randint(2, top)  # noqa: E741 (length)
+    return Draft(
+        f"A box is {l} cm long, {w} cm wide and {h} cm tall. What is its volume in cubic cm?",
+        f"V = l * w * h = {l} * {w} * {h} = <<{l}*{w}*{h}={l * w * h}>>{l * w * h}.",
+        str(l * w * h),
+        "Multiply length, width and height.",
+        (Mistake(str(l + w + h), "Volume multiplies the three dimensions; adding them gives no volume."),),
+    )
+
+
+def surface_area_prism(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 5, 10, 20)
+    l, w, h = rng.randint(2, top), rng.randint(2, top), rng.randint(2, top)  # noqa: E741 (length)
+    faces = l * w + l * h + w * h
+    return Draft(
+        f"A rectangular prism is {l} in by {w} in by {h} in. What is its surface area in square inches?",
+        "Add the three different faces: "
+        f"{l}*{w} + {l}*{h} + {w}*{h} = <<{l}*{w}+{l}*{h}+{w}*{h}={faces}>>{faces}. "
+        f"Each appears twice: 2 * {faces} = <<2*{faces}={2 * faces}>>{2 * faces}.",
+        str(2 * faces),
+        "A prism has six faces in three matching pairs.",
+        (Mistake(str(faces), "Each face has a matching opposite face: double the sum."),),
+    )
+
+
+def area_rectangle(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 10, 30, 90)
+    l, w = rng.randint(2, top), rng.randint(2, top)  # noqa: E741 (length)
+    return Draft(
+        f"A garden is {l} m long and {w} m wide. What is its area in square meters?",
+        f"A = length * width = {l} * {w} = <<{l}*{w}={l * w}>>{l * w}.",
+        str(l * w),
+        "Area of a rectangle is length times width.",
+        (Mistake(str(2 * (l + w)), "That is the perimeter; area multiplies length by width."),),
+    )
+
+
+def area_triangle(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 10, 20, 50)
+    b, h = 2 * rng.randint(1, top), rng.randint(2, top)
+    return Draft(
+        f"A triangle has a base of {b} cm and a height of {h} cm. What is its area in square cm?",
+        f"A = base * height / 2 = {b} * {h} / 2 = <<{b}*{h}/2={b * h // 2}>>{b * h // 2}.",
+        str(b * h // 2),
+        "A triangle is half of a rectangle with the same base and height.",
+        (Mistake(str(b * h), "You found base times height; a triangle's area is half of that."),),
+    )
+
+
+def area_parallelogram(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 10, 25, 60)
+    b, h = rng.randint(2, top), rng.randint(2, top)
+    side = h + rng.randint(1, 5)
+    return Draft(
+        f"A parallelogram has a base of {b} ft, a slanted side of {side} ft and a height of {h} ft. "
+        "What is its area in square ft?",
+        f"A = base * height = {b} * {h} = <<{b}*{h}={b * h}>>{b * h}.",
+        str(b * h),
+        "Use the height, which is perpendicular to the base, not the slanted side.",
+        (Mistake(str(b * side), "Use the perpendicular height, not the slanted side."),),
+    )
+
+
+def area_trapezoid(rng: random.Random, level: int) -> Draft:
+    top = _scale(level, 10, 20, 40)
+    a, b, h = rng.randint(2, top), rng.randint(2, top), rng.randint(2, top)
+    if (a + b) % 2:
+        b += 1
+    half = (a + b) // 2
+    return Draft(
+        f"A trapezoid has parallel sides of {a} m and {b} m and a height of {h} m. "
+        "What is its area in square m?",
+        f"Average the parallel sides: ({a} + {b}) / 2 = <<({a}+{b})/2={half}>>{half}. "
+        f"Multiply by the height: {half} * {h} = <<{half}*{h}={half * h}>>{half * h}.",
+        str(half * h),
+        "Area of a trapezoid is the average of the parallel sides times the height.",
+        (Mistake(str((a + b) * h), "Divide the sum of the parallel sides by 2 before multiplying."),),
+    )
+
+
+def perimeter_polygon(rng: random.Random, level: int) -> Draft:
+    sides = rng.choice((3, 4, 5, 6, 8))
+    s = rng.randint(2, _scale(level, 12, 30, 80))
+    return Draft(
+        f"A regular polygon has {sides} sides, each {s} cm long. What is its perimeter in cm?",
+        "Multiply the number of sides by the side length: "
+        f"{sides} * {s} = <<{sides}*{s}={sides * s}>>{sides * s}.",
+        str(sides * s),
+        "Perimeter is the distance all the way around: add up every side.",
+        (Mistake(str(s * s), "Perimeter adds the sides; squaring the side is not the perimeter."),),
+    )
+
+
+def pythagorean(rng: random.Random, level: int) -> Draft:
+    a, b, c = rng.choice(((3, 4, 5), (5, 12, 13), (8, 15, 17), (7, 24, 25)))
+    k = rng.randint(1, _scale(level, 2, 4, 6))
+    a, b, c = a * k, b * k, c * k
+    return Draft(
+        f"A right triangle has legs of {a} and {b}. How long is the hypotenuse?",
+        f"a^2 + b^2 = {a}*{a} + {b}*{b} = <<{a}*{a}+{b}*{b}={c * c}>>{c * c}. "
+        f"Since {c} * {c} = {c * c}, the hypotenuse is {c * c} / {c} = <<{c * c}/{c}={c}>>{c}.",
+        str(c),
+        "Square the legs, add, and take the square root.",
+        (Mistake(str(a + b), "The hypotenuse is not the sum of the legs; use a^2 + b^2 = c^2."),),
+    )
+
+
+def interior_angles_triangle(rng: random.Random, level: int) -> Draft:
+    a = rng.randint(20, 100)
+    b = rng.randint(10, 170 - a)
+    return Draft(
+        f"Two angles of a triangle measure {a} degrees and {b} degrees. What is the third angle in degrees?",
+        f"The angles add to 180: 180 - {a} - {b} = <<180-{a}-{b}={180 - a - b}>>{180 - a - b}.",
+        str(180 - a - b),
+        "The three angles of any triangle add up to 180 degrees.",
+        (Mistake(str(360 - a - b), "A triangle's angles add to 180 degrees, not 360."),),
+    )
+
+
+def interior_angles_polygon(rng: random.Random, level: int) -> Draft:
+    n = rng.randint(4, _scale(level, 6, 9, 14))
+    total = (n - 2) * 180
+    return Draft(
+        f"What is the sum of the interior angles of a polygon with {n} sides, in degrees?",
+        f"Use (n - 2) * 180: ({n} - 2) * 180 = <<({n}-2)*180={total}>>{total}.",
+        str(total),
+        "A polygon with n sides splits into n - 2 triangles.",
+        (Mistake(str(n * 180), "The polygon splits into n - 2 triangles, not n."),),
+    )
+
+
+def complementary_supplementary(rng: random.Random, level: int) -> Draft:
+    if rng.random() < 0.5:
+        a = rng.randint(5, 85)
+        kind, total = "complementary", 90
+    else:
+        a = rng.randint(5, 175)
+        kind, total = "supplementary", 180
+    other = 180 if total == 90 else 90
+    return Draft(
+        f"Two angles are {kind}. One measures {a} degrees. What does the other measure in degrees?",
+        f"{kind.capitalize()} angles add to {total}: {total} - {a} = <<{total}-{a}={total - a}>>{total - a}.",
+        str(total - a),
+        "Complementary angles add to 90 degrees; supplementary angles add to 180.",
+        (Mistake(str(abs(other - a)), f"{kind.capitalize()} angles add to {total} degrees."),),
+    )
+
+
+def exponents(rng: random.Random, level: int) -> Draft:
+    base = rng.randint(2, _scale(level, 5, 9, 12))
+    power = rng.randint(2, _scale(level, 3, 4, 5))
+    value = base**power
+    calc = "*".join([str(base)] * power)
+    return Draft(
+        f"Evaluate {base}^{power}.",
+        f"Multiply {base} by itself {power} times: {calc.replace('*', ' * ')} = <<{calc}={value}>>{value}.",
+        str(value),
+        "The exponent tells how many times the base is used as a factor.",
+        (Mistake(str(base * power), "An exponent is repeated multiplication, not base times exponent."),),
+    )
+
+
+def square_root(rng: random.Random, level: int) -> Draft:
+    k = rng.randint(2, _scale(level, 10, 15, 30))
+    return Draft(
+        f"What is the square root of {k * k}?",
+        f"Try {k}: {k} * {k} = <<{k}*{k}={k * k}>>{k * k}. "
+        f"So the square root is {k * k} / {k} = <<{k * k}/{k}={k}>>{k}.",
+        str(k),
+        "Look for the number that multiplied by itself gives the value.",
+        (Mistake(num(Fraction(k * k, 2)), "Halving is not the square root; find a number times itself."),),
+    )
+
+
+def least_common_multiple(rng: random.Random, level: int) -> Draft:
+    a, b = rng.randint(2, _scale(level, 10, 15, 30)), rng.randint(2, _scale(level, 10, 15, 30))
+    g = math.gcd(a, b)
+    lcm = a * b // g
+    return Draft(
+        f"Find the least common multiple of {a} and {b}.",
+        f"Their greatest common factor is {g}, so LCM = {a} * {b} / {g} = <<{a}*{b}/{g}={lcm}>>{lcm}.",
+        str(lcm),
+        "List multiples of the larger number until one is also a multiple of the smaller.",
+        (Mistake(str(a * b) if g > 1 else str(g), "Look for the smallest number both divide into."),),
+    )
+
+
+def greatest_common_factor(rng: random.Random, level: int) -> Draft:
+    g = rng.randint(2, _scale(level, 6, 12, 20))
+    m, n = rng.sample([p for p in range(1, 12) if p != 1 or level == 1], 2)
+    while math.gcd(m, n) != 1:
+        n += 1
+    a, b = g * m, g * n
+    return Draft(
+        f"Find the greatest common factor of {a} and {b}.",
+        f"{a} / {g} = <<{a}/{g}={m}>>{m} and {b} / {g} = <<{b}/{g}={n}>>{n}. These share no factor. "
+        f"So the GCF is {a} / {m} = <<{a}/{m}={g}>>{g}.",
+        str(g),
+        "List the factors of both numbers and pick the largest one they share.",
+        (Mistake(str(a * b // g), "That is the least common multiple; the GCF divides both numbers."),),
+    )
+
+
+def slope_from_points(rng: random.Random, level: int) -> Draft:
+    m = rng.randint(-5, 6) or 2
+    x1, y1 = rng.randint(-9, 9), rng.randint(-9, 9)
+    dx = rng.randint(1, _scale(level, 3, 5, 8))
+    x2, y2 = x1 + dx, y1 + m * dx
+    return Draft(
+        f"Find the slope of the line through ({x1}, {y1}) and ({x2}, {y2}).",
+        f"Rise = y2 - y1 = <<{y2}-{_signed(y1)}={y2 - y1}>>{y2 - y1}. "
+        f"Run = x2 - x1 = <<{x2}-{_signed(x1)}={dx}>>{dx}. "
+        f"Slope = rise / run = <<{_signed(y2 - y1)}/{dx}={m}>>{m}.",
+        str(m),
+        "Slope is the change in y divided by the change in x.",
+        (
+            Mistake(
+                num(Fraction(dx, y2 - y1)) if y2 != y1 else "undefined",
+                "Put the change in y on top: rise over run.",
+            ),
+        ),
+    )
+
+
+def distributive_property(rng: random.Random, level: int) -> Draft:
+    a, b, c = rng.randint(2, 9), rng.randint(1, _scale(level, 9, 20, 50)), rng.randint(1, 20)
+    return Draft(
+        f"Use the distributive property to evaluate {a}({b} + {c}).",
+        f"{a} * {b} = <<{a}*{b}={a * b}>>{a * b} and {a} * {c} = <<{a}*{c}={a * c}>>{a * c}. "
+        f"Add: {a * b} + {a * c} = <<{a * b}+{a * c}={a * (b + c)}>>{a * (b + c)}.",
+        str(a * (b + c)),
+        "Multiply the outside number by each term inside the parentheses.",
+        (Mistake(str(a * b + c), f"Multiply {a} by both terms, including {c}."),),
+    )
+
+
+def unit_conversion(rng: random.Random, level: int) -> Draft:
+    big, small, factor = rng.choice(
+        (("feet", "inches", 12), ("meters", "centimeters", 100), ("hours", "minutes", 60))
+    )
+    n = rng.randint(2, _scale(level, 9, 25, 80))
+    return Draft(
+        f"How many {small} are in {n} {big}?",
+        f"There are {factor} {small} in one of the {big}: "
+        f"{n} * {factor} = <<{n}*{factor}={n * factor}>>{n * factor}.",
+        str(n * factor),
+        "Going from a bigger unit to a smaller unit, multiply.",
+        (Mistake(num(Fraction(n, factor)), "Smaller units means more of them: multiply, do not divide."),),
+    )
+
+
+def scale_factor(rng: random.Random, level: int) -> Draft:
+    k = rng.randint(2, _scale(level, 4, 8, 15))
+    side = rng.randint(2, _scale(level, 9, 20, 40))
+    return Draft(
+        f"A drawing is enlarged by a scale factor of {k}. A side is {side} cm in the drawing. "
+        "How long is it in the enlargement, in cm?",
+        f"Multiply by the scale factor: {side} * {k} = <<{side}*{k}={side * k}>>{side * k}.",
+        str(side * k),
+        "Every length is multiplied by the scale factor.",
+        (Mistake(str(side + k), "A scale factor multiplies lengths; it is not added."),),
+    )
+
+
+def volume_cylinder(rng: random.Random, level: int) -> Draft:
+    r, h = rng.randint(1, _scale(level, 5, 10, 20)), rng.randint(2, _scale(level, 10, 20, 30))
+    v = round(3.14 * r * r * h, 2)
+    return Draft(
+        f"A cylinder has a radius of {r} cm and a height of {h} cm. "
+        "Using 3.14 for pi, what is its volume in cubic cm?",
+        f"V = 3.14 * r * r * h = 3.14 * {r} * {r} * {h} = <<3.14*{r}*{r}*{h}={num(v)}>>{num(v)}.",
+        num(v),
+        "Volume of a cylinder is the area of the base circle times the height.",
+        (Mistake(num(round(2 * 3.14 * r * h, 2)), "Use the base area pi * r * r, not the circumference."),),
+    )
+
+
+def linear_pattern(rng: random.Random, level: int) -> Draft:
+    start, step = rng.randint(1, 20), rng.randint(2, _scale(level, 6, 12, 25))
+    terms = [start + step * i for i in range(4)]
+    nth = _scale(level, 6, 10, 20)
+    value = start + step * (nth - 1)
+    return Draft(
+        f"The pattern {', '.join(map(str, terms))}, ... continues. What is term number {nth}?",
+        f"Each term adds {step}. "
+        f"Term {nth} is {start} + {step} * {nth - 1} = <<{start}+{step}*{nth - 1}={value}>>{value}.",
+        str(value),
+        "Find the amount added each time, then count how many steps from the first term.",
+        (
+            Mistake(
+                str(start + step * nth), f"Term {nth} is {nth - 1} steps after the first term, not {nth}."
+            ),
+        ),
+    )
+
+
+TEMPLATES: tuple[Template, ...] = (
+    Template(1, area_trapezoid),
+    Template(3, probability_two),
+    Template(5, median),
+    Template(8, mean),
+    Template(9, value_range),
+    Template(13, equivalent_fractions),
+    Template(14, proportion),
+    Template(15, fraction_of),
+    Template(16, probability_single),
+    Template(18, add_sub_decimals),
+    Template(19, multiplication_fractions),
+    Template(20, add_sub_integers),
+    Template(21, mul_div_integers),
+    Template(22, addition_whole),
+    Template(23, absolute_value),
+    Template(24, add_sub_fractions),
+    Template(25, subtraction_whole),
+    Template(26, equation_two_steps),
+    Template(27, order_of_operations),
+    Template(29, counting_methods),
+    Template(31, circumference),
+    Template(34, fraction_to_percent),
+    Template(35, percent_of),
+    Template(36, unit_rate),
+    Template(39, volume_rectangular_prism),
+    Template(40, order_of_operations_all),
+    Template(41, finding_percents),
+    Template(44, square_root),
+    Template(46, algebraic_solving),
+    Template(47, percent_discount),
+    Template(49, complementary_supplementary),
+    Template(50, pythagorean),
+    Template(53, interior_angles_polygon),
+    Template(54, interior_angles_triangle),
+    Template(57, perimeter_polygon),
+    Template(59, exponents),
+    Template(60, division_fractions),
+    Template(63, scale_factor),
+    Template(64, surface_area_prism),
+    Template(68, area_circle),
+    Template(69, least_common_multiple),
+    Template(74, mul_div_decimals),
+    Template(78, rate),
+    Template(80, unit_conversion),
+    Template(81, area_rectangle),
+    Template(82, area_triangle),
+    Template(83, area_parallelogram),
+    Template(86, volume_cylinder),
+    Template(87, greatest_common_factor),
+    Template(90, multiplication_whole),
+    Template(102, distributive_property),
+    Template(103, linear_pattern),
+    Template(105, slope_from_points),
+)
+
+# Names exactly as in the ASSISTments 2009 skill mapping (DKVMN split), so a
+# seed exercise's skill joins the student model's skill ids.
+SKILL_NAMES: dict[int, str] = {
+    1: "Area Trapezoid",
+    3: "Probability of Two Distinct Events",
+    5: "Median",
+    8: "Mean",
+    9: "Range",
+    13: "Equivalent Fractions",
+    14: "Proportion",
+    15: "Fraction Of",
+    16: "Probability of a Single Event",
+    18: "Addition and Subtraction Positive Decimals",
+    19: "Multiplication Fractions",
+    20: "Addition and Subtraction Integers",
+    21: "Multiplication and Division Integers",
+    22: "Addition Whole Numbers",
+    23: "Absolute Value",
+    24: "Addition and Subtraction Fractions",
+    25: "Subtraction Whole Numbers",
+    26: "Equation Solving Two or Fewer Steps",
+    27: '"Order of Operations +,-,/,* () positive reals"',
+    29: "Counting Methods",
+    31: "Circumference",
+    34: "Conversion of Fraction Decimals Percents",
+    35: "Percent Of",
+    36: "Unit Rate",
+    39: "Volume Rectangular Prism",
+    40: "Order of Operations All",
+    41: "Finding Percents",
+    44: "Square Root",
+    46: "Algebraic Solving",
+    47: "Percent Discount",
+    49: "Complementary and Supplementary Angles",
+    50: "Pythagorean Theorem",
+    53: "Interior Angles Figures with More than 3 Sides",
+    54: "Interior Angles Triangle",
+    57: "Perimeter of a Polygon",
+    59: "Exponents",
+    60: "Division Fractions",
+    63: "Scale Factor",
+    64: "Surface Area Rectangular Prism",
+    68: "Area Circle",
+    69: "Least Common Multiple",
+    74: "Multiplication and Division Positive Decimals",
+    78: "Rate",
+    80: "Unit Conversion Within a System",
+    81: "Area Rectangle",
+    82: "Area Triangle",
+    83: "Area Parallelogram",
+    86: "Volume Cylinder",
+    87: "Greatest Common Factor",
+    90: "Multiplication Whole Numbers",
+    102: "Distributive Property",
+    103: "Recognize Linear Pattern",
+    105: "Finding Slope from Ordered Pairs",
+}

@@ -1,0 +1,52 @@
+"""The project's own seed content: coverage, reproducibility and correct answers."""
+
+from pathlib import Path
+
+import pytest
+
+from edursft.datasets.dkvmn import read_skill_map
+from edursft.seed import LEVELS, expand_seed, feedback_examples, seed_skills
+from edursft.verification.answers import check_worked_solution
+
+SKILL_MAP = (
+    Path(__file__).resolve().parents[2] / "../shared/data/assist2009/assist2009_updated_skill_mapping.txt"
+)
+
+
+@pytest.fixture(scope="module")
+def exercises():
+    return expand_seed(per_template=4, seed=0)
+
+
+def test_seed_covers_at_least_25_assistments_skills():
+    assert len(seed_skills()) >= 25
+
+
+@pytest.mark.skipif(not SKILL_MAP.exists(), reason="shared ASSISTments data not present")
+def test_seed_skill_names_match_the_assistments_mapping():
+    names = read_skill_map(SKILL_MAP)
+    for skill_id, name in seed_skills().items():
+        assert names[skill_id] == name
+
+
+def test_expansion_is_reproducible_and_seed_dependent(exercises):
+    assert expand_seed(per_template=4, seed=0) == exercises
+    assert expand_seed(per_template=4, seed=1) != exercises
+
+
+def test_every_skill_has_every_level(exercises):
+    pairs = {(ex.skill_id, ex.level) for ex in exercises}
+    assert pairs == {(skill, level) for skill in seed_skills() for level in LEVELS}
+
+
+def test_whole_and_decimal_answers_follow_from_their_worked_solutions(exercises):
+    numeric = [ex for ex in exercises if "/" not in ex.answer]
+    assert len(numeric) > 0.8 * len(exercises)
+    failures = [(ex.problem, check_worked_solution(ex.solution, ex.answer).reason) for ex in numeric]
+    assert [f for f in failures if not f[1].startswith("every step")] == []
+
+
+def test_feedback_examples_never_give_the_right_answer_as_the_mistake(exercises):
+    examples = feedback_examples(exercises)
+    assert len(examples) >= len(exercises)
+    assert all(fb.wrong_answer != fb.exercise.answer and fb.feedback for fb in examples)
