@@ -1,0 +1,11 @@
+"""Top-level URL map: each app owns its own routes."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("xapi/", include("tutoring.xapi.urls")),
+    path("dashboards/", include("analytics.urls")),
+    path("", include("tutoring.urls")),
+]

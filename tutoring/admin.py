@@ -1,0 +1,134 @@
+"""Admin pages a school admin can work with: search, filters, readable columns."""
+
+from django.contrib import admin
+
+from tutoring import models
+
+
+@admin.register(models.Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "display_name", "role", "external_id"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "display_name", "external_id"]
+    list_select_related = ["user"]
+
+
+@admin.register(models.Classroom)
+class ClassroomAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name", "teachers__username"]
+    filter_horizontal = ["teachers", "students"]
+
+
+@admin.register(models.Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "external_id"]
+    search_fields = ["name", "description", "external_id"]
+    filter_horizontal = ["prerequisites"]
+
+
+@admin.register(models.Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "source", "status", "difficulty", "created_at"]
+    list_filter = ["kind", "source", "status", "skills"]
+    search_fields = ["title", "text", "source_ref"]
+    filter_horizontal = ["skills"]
+    raw_id_fields = ["target_item", "model_version", "generation_run", "created_by", "reviewed_by"]
+
+
+@admin.register(models.XapiClient)
+class XapiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "is_active", "created_at", "revoked_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "key"]
+    readonly_fields = ["key", "secret_hash", "created_at"]
+
+
+@admin.register(models.Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["id", "actor_key", "verb_id", "activity_id", "stored", "voided"]
+    list_filter = ["voided", "verb_id"]
+    search_fields = ["id", "actor_key", "activity_id"]
+    date_hierarchy = "stored"
+    readonly_fields = [f.name for f in models.Statement._meta.fields]
+
+
+@admin.register(models.LearningRecord)
+class LearningRecordAdmin(admin.ModelAdmin):
+    list_display = ["student", "item", "skill", "correct", "score", "finished_at", "source"]
+    list_filter = ["source", "correct"]
+    search_fields = ["student__username", "skill__name", "item__title"]
+    raw_id_fields = ["student", "item", "skill", "statement", "feedback_item"]
+    list_select_related = ["student", "item", "skill"]
+
+
+@admin.register(models.Mastery)
+class MasteryAdmin(admin.ModelAdmin):
+    list_display = ["student", "skill", "value", "attempts", "updated_at"]
+    search_fields = ["student__username", "skill__name"]
+    raw_id_fields = ["student", "skill"]
+    list_select_related = ["student", "skill"]
+
+
+@admin.register(models.MasterySnapshot)
+class MasterySnapshotAdmin(admin.ModelAdmin):
+    list_display = ["student", "skill", "value", "at"]
+    search_fields = ["student__username", "skill__name"]
+    raw_id_fields = ["student", "skill"]
+
+
+@admin.register(models.CriteriaSet)
+class CriteriaSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "classroom", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["skills"]
+
+
+@admin.register(models.ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "status", "parent", "created_at", "activated_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["label", "path", "checksum"]
+
+
+@admin.register(models.PipelineRun)
+class PipelineRunAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "trigger", "triggered_by", "created_at", "finished_at"]
+    list_filter = ["status", "trigger"]
+    readonly_fields = ["stages", "log", "error", "task_id"]
+
+
+@admin.register(models.GenerationRun)
+class GenerationRunAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "criteria", "model_version", "round", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["criteria__name"]
+
+
+@admin.register(models.RejectedCandidate)
+class RejectedCandidateAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "run", "skill", "created_at"]
+    search_fields = ["text"]
+    raw_id_fields = ["run", "skill"]
+
+
+@admin.register(models.Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["student", "rank", "item", "score", "predicted_success", "created_at"]
+    search_fields = ["student__username", "reason"]
+    raw_id_fields = ["student", "item", "model_version"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "target"]
+    readonly_fields = ["actor", "actor_name", "action", "target", "details", "at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

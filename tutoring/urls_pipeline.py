@@ -1,0 +1,3 @@
+"""Routes of one area of the site; see tutoring/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,52 @@
+"""Credentials of xAPI client applications (HTTP Basic key and secret).
+
+Secrets are 256-bit random tokens, so a single SHA-256 is enough to make a
+stolen database useless (the same reasoning as API tokens elsewhere); a slow
+password hash would cost ~100 ms on every request of a high-volume API.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from tutoring.models import XapiClient
+
+
+def hash_secret(secret: str) -> str:
+    return "sha256$" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def register_client(name: str) -> tuple[XapiClient, str]:
+    """Create a client; the plain secret is returned once and never stored."""
+    key = secrets.token_hex(16)
+    secret = secrets.token_urlsafe(32)
+    client = XapiClient.objects.create(name=name, key=key, secret_hash=hash_secret(secret))
+    return client, secret
+
+
+def revoke_client(client: XapiClient) -> None:
+    client.is_active = False
+    client.revoked_at = timezone.now()
+    client.save(update_fields=["is_active", "revoked_at"])
+
+
+def authenticate_basic(header: str | None) -> XapiClient | None:
+    """The active client whose key and secret are in an HTTP Basic header, else None."""
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        key, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client = XapiClient.objects.filter(key=key, is_active=True).first()
+    if client is None or not hmac.compare_digest(client.secret_hash, hash_secret(secret)):
+        return None
+    return client

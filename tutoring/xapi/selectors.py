@@ -1,0 +1,106 @@
+"""Reading statements back (xAPI 1.0.3, GET /statements), with keyset paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from tutoring.models import Statement
+from tutoring.xapi.records import actor_key
+from tutoring.xapi.validation import StatementError, validate_agent
+
+MAX_LIMIT = 500
+
+
+class QueryError(ValueError):
+    """A bad query parameter, named in ``parameter``."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass
+class Page:
+    statements: list[dict[str, Any]]
+    cursor: str | None
+
+
+def single_statement(statement_id: str, *, voided: bool) -> dict[str, Any] | None:
+    """A statement by id; voided ones are only returned as voidedStatementId."""
+    try:
+        key = uuid.UUID(statement_id)
+    except ValueError:
+        raise QueryError("voidedStatementId" if voided else "statementId", "must be a UUID") from None
+    found = Statement.objects.filter(id=key, voided=voided).values_list("data", flat=True).first()
+    return found
+
+
+def _encode_cursor(statement: Statement) -> str:
+    raw = json.dumps([statement.stored.isoformat(), str(statement.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+    try:
+        stored, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return parse_datetime(stored), uuid.UUID(ident)
+    except (ValueError, TypeError):
+        raise QueryError("cursor", "is not a cursor this server issued") from None
+
+
+def _time(params: dict[str, str], name: str) -> Any:
+    value = parse_datetime(params[name]) if params.get(name) else None
+    if params.get(name) and value is None:
+        raise QueryError(name, "must be an ISO 8601 timestamp")
+    return value
+
+
+def query_statements(params: dict[str, str]) -> Page:
+    """Filter by agent, verb, activity, registration, since, until; newest first unless ascending."""
+    statements: QuerySet[Statement] = Statement.objects.filter(voided=False)
+    if params.get("agent"):
+        try:
+            agent = json.loads(params["agent"])
+            validate_agent(agent)
+        except (ValueError, StatementError) as error:
+            raise QueryError("agent", "must be a JSON xAPI Agent with one identifier") from error
+        statements = statements.filter(actor_key=actor_key(agent))
+    if params.get("verb"):
+        statements = statements.filter(verb_id=params["verb"])
+    if params.get("activity"):
+        statements = statements.filter(activity_id=params["activity"])
+    if params.get("registration"):
+        try:
+            statements = statements.filter(registration=uuid.UUID(params["registration"]))
+        except ValueError:
+            raise QueryError("registration", "must be a UUID") from None
+    if since := _time(params, "since"):
+        statements = statements.filter(stored__gt=since)
+    if until := _time(params, "until"):
+        statements = statements.filter(stored__lte=until)
+    try:
+        limit = int(params.get("limit") or MAX_LIMIT)
+    except ValueError:
+        raise QueryError("limit", "must be a whole number") from None
+    if limit < 0:
+        raise QueryError("limit", "must not be negative")
+    limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+    ascending = params.get("ascending", "false").lower() == "true"
+    if params.get("cursor"):
+        stored, ident = _decode_cursor(params["cursor"])
+        if ascending:
+            statements = statements.filter(Q(stored__gt=stored) | Q(stored=stored, id__gt=ident))
+        else:
+            statements = statements.filter(Q(stored__lt=stored) | Q(stored=stored, id__lt=ident))
+    order = ["stored", "id"] if ascending else ["-stored", "-id"]
+    rows = list(statements.order_by(*order).only("id", "stored", "data")[: limit + 1])
+    cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return Page(statements=[row.data for row in rows[:limit]], cursor=cursor)

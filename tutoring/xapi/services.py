@@ -1,0 +1,125 @@
+"""Storing xAPI statements: all or nothing, idempotent, with voiding.
+
+Rules (xAPI 1.0.3, Communication 2.1): a statement without an id gets one;
+the same id with the same content stores nothing new; the same id with other
+content is a conflict (409); two statements with one id in a batch is a bad
+request; a voiding statement marks its target voided, whenever either arrives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from tutoring.models import LearningRecord, Statement, XapiClient
+from tutoring.xapi.records import actor_key, records_for
+from tutoring.xapi.validation import VOIDED_VERB, StatementError, validate_statement
+
+SERVER_SET = ("id", "stored", "authority", "version")
+
+
+class StatementConflict(Exception):
+    """A statement id already stored with different content."""
+
+    def __init__(self, index: int, statement_id: str) -> None:
+        super().__init__(f"statement {index} ({statement_id}) conflicts with a stored statement")
+        self.index = index
+        self.statement_id = statement_id
+
+
+@dataclass
+class StoreResult:
+    ids: list[str]
+    created: int
+    records: int
+
+
+def content_hash(statement: dict[str, Any]) -> str:
+    """Hash of what the client said, ignoring the properties the LRS sets."""
+    client_part = {k: v for k, v in statement.items() if k not in SERVER_SET}
+    return hashlib.sha256(json.dumps(client_part, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def authority_for(client: XapiClient | None) -> dict[str, Any]:
+    name = client.key if client else "edursft"
+    return {"objectType": "Agent", "account": {"homePage": "urn:edursft:xapi-client", "name": name}}
+
+
+def _prepare(raw: list[Any], client: XapiClient | None, put_id: str | None) -> list[Statement]:
+    now = timezone.now()
+    prepared: list[Statement] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        statement = validate_statement(item, index)
+        if put_id is not None:
+            if "id" in statement and str(uuid.UUID(statement["id"])) != put_id:
+                raise StatementError(index, "id", "differs from the statementId parameter")
+            statement = {**statement, "id": put_id}
+        statement_id = str(uuid.UUID(statement["id"])) if "id" in statement else str(uuid.uuid4())
+        if statement_id in seen:
+            raise StatementError(index, "id", "appears more than once in this batch")
+        seen.add(statement_id)
+        digest = content_hash(statement)
+        stored = dict(statement)
+        stored["id"] = statement_id
+        stored.setdefault("timestamp", now.isoformat())
+        stored["stored"] = now.isoformat()
+        stored["authority"] = authority_for(client)
+        stored.setdefault("version", "1.0.3")
+        target = statement["object"]
+        prepared.append(
+            Statement(
+                id=uuid.UUID(statement_id),
+                data=stored,
+                content_hash=digest,
+                actor_key=actor_key(statement["actor"]),
+                verb_id=statement["verb"]["id"],
+                activity_id=target.get("id", "")
+                if target.get("objectType", "Activity") == "Activity"
+                else "",
+                registration=statement.get("context", {}).get("registration"),
+                timestamp=parse_datetime(stored["timestamp"]),
+                stored=now,
+                authority=stored["authority"],
+                voids=uuid.UUID(target["id"]) if statement["verb"]["id"] == VOIDED_VERB else None,
+                client=client,
+            )
+        )
+    return prepared
+
+
+def store_statements(raw: list[Any], client: XapiClient | None, *, put_id: str | None = None) -> StoreResult:
+    """Validate and store a batch atomically; returns the ids in request order."""
+    prepared = _prepare(raw, client, put_id)
+    ids = [s.id for s in prepared]
+    with transaction.atomic():
+        stored = dict(Statement.objects.filter(id__in=ids).values_list("id", "content_hash"))
+        for index, statement in enumerate(prepared):
+            if statement.id in stored and stored[statement.id] != statement.content_hash:
+                raise StatementConflict(index, str(statement.id))
+        new = [s for s in prepared if s.id not in stored]
+        new_ids = {s.id for s in new}
+        targets = {s.voids: i for i, s in enumerate(prepared) if s.voids and s.id in new_ids}
+        if targets:
+            voiding_targets = Statement.objects.filter(id__in=targets, verb_id=VOIDED_VERB).values_list(
+                "id", flat=True
+            )
+            for target in voiding_targets:
+                raise StatementError(targets[target], "object.id", "a voiding statement cannot be voided")
+        # A voiding statement may arrive before its target: honour it on arrival.
+        already_voided = set(Statement.objects.filter(voids__in=new_ids).values_list("voids", flat=True))
+        for statement in new:
+            statement.voided = statement.id in already_voided
+        Statement.objects.bulk_create(new)
+        if targets:
+            Statement.objects.filter(id__in=targets).update(voided=True)
+            LearningRecord.objects.filter(statement_id__in=targets).delete()
+        records = LearningRecord.objects.bulk_create(records_for(new))
+    return StoreResult(ids=[str(i) for i in ids], created=len(new), records=len(records))

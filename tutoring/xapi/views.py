@@ -1,0 +1,74 @@
+"""The xAPI Statement resource: POST, PUT and GET /xapi/statements."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from tutoring.xapi.decorators import authorize_client, error, json_body, rate_limit, xapi_version
+from tutoring.xapi.selectors import QueryError, query_statements, single_statement
+from tutoring.xapi.services import StatementConflict, store_statements
+from tutoring.xapi.validation import StatementError
+
+
+def _store(request: HttpRequest, statements: list, put_id: str | None = None) -> HttpResponse:
+    if len(statements) > settings.XAPI_MAX_BATCH:
+        return error(413, f"at most {settings.XAPI_MAX_BATCH} statements per request", field="body")
+    try:
+        result = store_statements(statements, request.xapi_client, put_id=put_id)
+    except StatementError as problem:
+        return JsonResponse(problem.as_json(), status=400)
+    except StatementConflict as conflict:
+        return error(409, str(conflict), statement_index=conflict.index, field="id")
+    if put_id is not None:
+        return HttpResponse(status=204)
+    return JsonResponse(result.ids, safe=False)
+
+
+def _get(request: HttpRequest) -> HttpResponse:
+    params = request.GET.dict()
+    try:
+        for name, voided in (("statementId", False), ("voidedStatementId", True)):
+            if name in params:
+                found = single_statement(params[name], voided=voided)
+                return JsonResponse(found) if found else error(404, "no such statement", field=name)
+        page = query_statements(params)
+    except QueryError as problem:
+        return error(400, problem.message, field=problem.parameter)
+    more = ""
+    if page.cursor:
+        more = request.path + "?" + urlencode({**params, "cursor": page.cursor})
+    return JsonResponse({"statements": page.statements, "more": more})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "PUT"])
+@xapi_version
+@authorize_client
+@rate_limit
+@json_body
+def statements(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _get(request)
+    if request.method == "PUT":
+        statement_id = request.GET.get("statementId")
+        if not statement_id:
+            return error(400, "PUT needs the statementId parameter", field="statementId")
+        if not isinstance(request.json, dict):
+            return error(400, "PUT takes exactly one statement object", field="body")
+        try:
+            put_id = str(uuid.UUID(statement_id))
+        except ValueError:
+            return error(400, "statementId must be a UUID", field="statementId")
+        return _store(request, [request.json], put_id=put_id)
+    body = request.json
+    if isinstance(body, dict):
+        body = [body]
+    if not isinstance(body, list) or not body:
+        return error(400, "the body must be a statement or a non-empty list of statements", field="body")
+    return _store(request, body)
