@@ -12,7 +12,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["username"]
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):
@@ -58,6 +58,7 @@ class SkillFactory(factory.django.DjangoModelFactory):
 class ItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Item
+        skip_postgeneration_save = True
 
     kind = models.Item.Kind.EXERCISE
     title = factory.Sequence(lambda n: f"Exercise {n}")
