@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 
 # Modules that contribute subcommands; each defines register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("edursft.studentmodel.cli", "edursft.recommender.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

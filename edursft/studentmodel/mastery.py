@@ -1,0 +1,273 @@
+"""Per-student, per-skill mastery: a live update per record and a batch recompute.
+
+Mastery of a skill is the model's P(correct) on a next attempt at that skill (the
+"knowledge state" read-out of Deep Knowledge Tracing, Piech et al. 2015). The
+live update costs one LSTM step plus one pass of the prediction head over all
+skills; it follows exactly the windowing used in training and batch prediction
+(when the window is full the state is re-seeded from the last ``context``
+attempts), so the live value equals the batch value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from edursft.studentmodel.artifacts import StudentModel
+from edursft.studentmodel.data import (
+    N_FEATURES,
+    SkillStatistics,
+    StudentHistory,
+    encode_skills,
+    history_features,
+    pair_statistics,
+    skill_features,
+    skill_lookup,
+    skill_matrix,
+)
+
+
+@dataclass
+class MasteryState:
+    """What a live page keeps per student to update mastery in milliseconds."""
+
+    n_attempts: int
+    window_start: int
+    hidden: torch.Tensor | None  # LSTM (h, c) stacked [2, 1, 1, H]; None before any attempt
+    recent: list[tuple]  # the window's attempts: model skill rows, response, features, text
+    slots: dict[int, int]  # raw skill id -> row of ``stats``
+    stats: SkillStatistics  # per slot; the model's skills first, in model.skill_ids order
+    mastery: np.ndarray  # P(correct) on the next attempt at each model skill (model.skill_ids order)
+    skill_ids: list[int] = field(default_factory=list)
+
+    def mastery_of(self, skill_id: int) -> float:
+        """Mastery of one skill (the mean over known skills for an unknown one)."""
+        if skill_id in self.slots and self.slots[skill_id] < len(self.mastery):
+            return float(self.mastery[self.slots[skill_id]])
+        return float(self.mastery.mean())
+
+
+def _empty_state(model: StudentModel) -> MasteryState:
+    return MasteryState(
+        n_attempts=0,
+        window_start=0,
+        hidden=None,
+        recent=[],
+        slots={skill: i for i, skill in enumerate(model.skill_ids)},
+        stats=SkillStatistics.empty(len(model.skill_ids)),
+        mastery=np.zeros(len(model.skill_ids), dtype=np.float32),
+        skill_ids=list(model.skill_ids),
+    )
+
+
+def _slot_rows(state: MasteryState, skills: Sequence[int]) -> np.ndarray:
+    """Rows of the statistics for these skills, adding rows for skills the model lacks."""
+    new = [s for s in dict.fromkeys(skills) if s not in state.slots]
+    if new:
+        for skill in new:
+            state.slots[skill] = len(state.stats.attempts) + new.index(skill)
+        state.stats = state.stats.with_unseen(len(new))
+    return np.asarray([state.slots[s] for s in skills], dtype=np.int64)
+
+
+def _model_rows(model: StudentModel, skills: Sequence[int]) -> torch.Tensor:
+    index = model.skill_index
+    return torch.tensor([[index.get(s, -1) + 1 for s in skills]], dtype=torch.int64)
+
+
+def _all_skill_mastery(
+    model: StudentModel, hidden_before: torch.Tensor, features: np.ndarray
+) -> torch.Tensor:
+    """P(correct) for every model skill, batched: [B, H] states, [B, S, F] features."""
+    network = model.network
+    n_students, n_skills = features.shape[:2]
+    skills = torch.arange(1, n_skills + 1).view(1, n_skills, 1).expand(n_students, n_skills, 1)
+    query = network.item_query(skills, None)
+    logits = network.predict_logits(
+        hidden_before.unsqueeze(1).expand(-1, n_skills, -1),
+        query,
+        torch.from_numpy(features),
+        skills,
+    )
+    return torch.sigmoid(logits)
+
+
+@torch.no_grad()
+def _refresh_mastery(model: StudentModel, state: MasteryState) -> None:
+    n = len(model.skill_ids)
+    hidden_before = (
+        torch.zeros(1, model.network.shape.hidden_dim) if state.hidden is None else state.hidden[0, 0]
+    )
+    features = skill_features(state.stats.take(np.arange(n)), state.n_attempts)
+    state.mastery = _all_skill_mastery(model, hidden_before, features[None])[0].numpy()
+
+
+@torch.no_grad()
+def _run_lstm(model: StudentModel, attempts: list, hidden: torch.Tensor | None) -> torch.Tensor:
+    """Feed stored attempts (model skill rows, response, features, text) through the LSTM."""
+    network = model.network
+    skills = torch.cat([a[0] for a in attempts], dim=0).unsqueeze(0)
+    responses = torch.tensor([[a[1] for a in attempts]], dtype=torch.int64)
+    features = torch.from_numpy(np.stack([a[2] for a in attempts]))[None]
+    vectors = None
+    if any(a[3] is not None for a in attempts):
+        dim = network.shape.text_dim
+        vectors = torch.from_numpy(
+            np.stack([np.zeros(dim, np.float32) if a[3] is None else a[3] for a in attempts])
+        )[None]
+    query = network.item_query(skills, vectors)
+    state = None if hidden is None else (hidden[0], hidden[1])
+    _, (h, c) = network.lstm(network.step_input(query, responses, features), state)
+    return torch.stack([h, c])
+
+
+def update_mastery(
+    model: StudentModel,
+    state: MasteryState,
+    skills: Sequence[int],
+    correct: bool | int,
+    item_vector: np.ndarray | None = None,
+) -> MasteryState:
+    """Fold one attempt (an item with one or more skills) into the state, in place; returns it.
+
+    Every skill of the item has its counts updated and the recurrent state reads
+    the whole item, so all of them (and related skills) move.
+    """
+    skills = [int(s) for s in skills]
+    rows = _slot_rows(state, skills)
+    position = state.n_attempts
+    features = skill_features(state.stats.take(rows), position).mean(axis=0)
+    vector = None if item_vector is None else np.asarray(item_vector, dtype=np.float32)
+    record = (_model_rows(model, skills), int(correct), features, vector)
+    state.hidden = _run_lstm(model, [record], state.hidden)
+    state.recent.append(record)
+    stats = state.stats
+    stats.attempts[rows] += 1
+    stats.correct[rows] += int(correct)
+    stats.last_correct[rows] = int(correct)
+    stats.last_position[rows] = position
+    if correct:
+        stats.correct_streak[rows] += 1
+        stats.wrong_streak[rows] = 0
+    else:
+        stats.wrong_streak[rows] += 1
+        stats.correct_streak[rows] = 0
+    state.n_attempts += 1
+    if state.n_attempts >= state.window_start + model.window:
+        # Same windows as batch prediction: the next window starts window - context later
+        # and warms up on the last ``context`` attempts.
+        state.window_start += model.window - model.context
+        state.recent = state.recent[-model.context :]
+        state.hidden = _run_lstm(model, state.recent, None)
+    _refresh_mastery(model, state)
+    return state
+
+
+def new_mastery_state(model: StudentModel) -> MasteryState:
+    """The state of a student with no attempts yet (mastery from the model's priors)."""
+    state = _empty_state(model)
+    _refresh_mastery(model, state)
+    return state
+
+
+def mastery_state(model: StudentModel, history: StudentHistory) -> MasteryState:
+    """A live state built from a stored history (replays it; for one student)."""
+    state = _empty_state(model)
+    vectors = history.item_vectors
+    for t, (skills, response) in enumerate(zip(history.skills, history.responses, strict=True)):
+        update_mastery(model, state, skills, response, None if vectors is None else vectors[t])
+    if not len(history):
+        _refresh_mastery(model, state)
+    return state
+
+
+@torch.no_grad()
+def mastery_from_histories(model: StudentModel, histories: Sequence[StudentHistory]) -> np.ndarray:
+    """Mastery [students, skills] (model.skill_ids order) after each whole history, batched.
+
+    Each student's recurrent state comes from the window that owns their next
+    attempt (all students' windows run through the LSTM together); the count
+    features come from their whole history.
+    """
+    network = model.network
+    n_skills = len(model.skill_ids)
+    lookup = skill_lookup(model.skill_index)
+    stride = model.window - model.context
+    width = max((skill_matrix(h.skills).shape[1] for h in histories if len(h)), default=1)
+    span = min(max((len(h) for h in histories), default=1), model.window) or 1
+    skills = torch.zeros(len(histories), span, width, dtype=torch.int64)
+    responses = torch.zeros(len(histories), span, dtype=torch.int64)
+    step_features = torch.zeros(len(histories), span, N_FEATURES)
+    vectors = None
+    if any(h.item_vectors is not None for h in histories):
+        vectors = torch.zeros(len(histories), span, network.shape.text_dim)
+    ends = np.zeros(len(histories), dtype=np.int64)
+    features = np.zeros((len(histories), n_skills, N_FEATURES), dtype=np.float32)
+    for row, history in enumerate(histories):
+        n = len(history)
+        if not n:
+            features[row] = skill_features(SkillStatistics.empty(n_skills), 0)
+            continue
+        raw = skill_matrix(history.skills, width)
+        answers = np.asarray(history.responses, dtype=np.int64)
+        start = 0 if n < model.window else ((n - model.context) // stride) * stride
+        ends[row] = n - start
+        skills[row, : n - start] = torch.from_numpy(encode_skills(raw[start:], lookup))
+        responses[row, : n - start] = torch.from_numpy(answers[start:])
+        step_features[row, : n - start] = torch.from_numpy(history_features(raw, answers)[start:])
+        if vectors is not None and history.item_vectors is not None:
+            vectors[row, : n - start] = torch.from_numpy(np.asarray(history.item_vectors[start:], np.float32))
+        # Statistics at a virtual attempt n on every model skill: where each skill stands now.
+        rows, cols = np.nonzero(raw >= 0)
+        virtual = np.asarray(model.skill_ids, dtype=np.int64)
+        stats = pair_statistics(
+            np.concatenate([rows, np.full(n_skills, n)]),
+            np.concatenate([raw[rows, cols], virtual]),
+            np.concatenate([answers[rows], np.zeros(n_skills, np.int64)]),
+        )
+        features[row] = skill_features(stats.take(np.arange(len(rows), len(rows) + n_skills)), n)
+    query = network.item_query(skills, vectors)
+    outputs, _ = network.lstm(network.step_input(query, responses, step_features))
+    # The LSTM is causal, so padding after a student's last attempt does not touch it.
+    hidden = outputs[torch.arange(len(histories)), torch.from_numpy(np.maximum(ends - 1, 0))]
+    hidden[torch.from_numpy(ends == 0)] = 0.0
+    return _all_skill_mastery(model, hidden, features).numpy()
+
+
+@torch.no_grad()
+def predict_items(
+    model: StudentModel,
+    state: MasteryState,
+    item_skills: Sequence[Sequence[int]],
+    item_vectors: np.ndarray | None = None,
+) -> np.ndarray:
+    """P(correct) on each candidate item as the student's next attempt.
+
+    An item is described by its skill set and optionally its text embedding, so
+    items nobody has attempted yet are scored like any other.
+    """
+    if not len(item_skills):
+        return np.zeros(0, dtype=np.float32)
+    raw = skill_matrix(item_skills)
+    present = raw >= 0
+    # Statistics rows per (item, skill); skills the student never met read as unseen.
+    unseen = len(state.stats.attempts)
+    rows = np.array([[state.slots.get(int(s), unseen) for s in row] for row in raw], dtype=np.int64)
+    padded = state.stats.with_unseen(1)
+    per_skill = skill_features(padded.take(rows), state.n_attempts)
+    counts = np.maximum(present.sum(axis=1, keepdims=True), 1)
+    features = (per_skill * present[..., None]).sum(axis=1) / counts
+    network = model.network
+    skills = torch.from_numpy(encode_skills(raw, skill_lookup(model.skill_index)))[None]
+    vectors = None if item_vectors is None else torch.as_tensor(item_vectors, dtype=torch.float32)[None]
+    hidden_before = torch.zeros(1, network.shape.hidden_dim) if state.hidden is None else state.hidden[0, 0]
+    logits = network.predict_logits(
+        hidden_before.unsqueeze(1).expand(-1, len(raw), -1),
+        network.item_query(skills, vectors),
+        torch.from_numpy(features.astype(np.float32))[None],
+        skills,
+    )
+    return torch.sigmoid(logits)[0].numpy()

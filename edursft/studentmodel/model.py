@@ -1,0 +1,105 @@
+"""The knowledge-tracing network: an LSTM over attempts, queried with the next item.
+
+Deep Knowledge Tracing (Piech et al. 2015) reads (skill, response) pairs with an
+LSTM and predicts every skill at once from the hidden state. Here the prediction
+is instead asked with the target item as a query (as SAKT, Pandey & Karypis 2019,
+and AKT, Ghosh et al. 2020, do), together with the item's count features and a
+per-skill difficulty term (the Rasch-like bias of AKT), so that an item is
+described only by its skill set and, optionally, its text embedding: an item
+nobody has attempted yet can still be scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from edursft.studentmodel.data import N_FEATURES
+
+
+@dataclass
+class ModelShape:
+    """Sizes that fix the weights' shapes; saved with every model."""
+
+    n_skills: int
+    embed_dim: int = 64
+    hidden_dim: int = 128
+    head_dim: int = 128
+    text_dim: int = 384
+    dropout: float = 0.2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class KnowledgeTracer(nn.Module):
+    """P(correct) for each next attempt, given the attempts before it."""
+
+    def __init__(self, shape: ModelShape) -> None:
+        super().__init__()
+        self.shape = shape
+        # Row 0 is "no skill" (padding, or a skill unseen in training).
+        self.skill_embedding = nn.Embedding(shape.n_skills + 1, shape.embed_dim, padding_idx=0)
+        self.skill_difficulty = nn.Embedding(shape.n_skills + 1, 1, padding_idx=0)
+        # Text starts with no influence, so a model trained on skill ids alone is unchanged
+        # until records on text-bearing items teach it otherwise.
+        self.text_projection = nn.Linear(shape.text_dim, shape.embed_dim, bias=False)
+        nn.init.zeros_(self.text_projection.weight)
+        nn.init.zeros_(self.skill_difficulty.weight)
+        self.response_embedding = nn.Embedding(2, shape.embed_dim)
+        self.lstm = nn.LSTM(2 * shape.embed_dim + N_FEATURES, shape.hidden_dim, batch_first=True)
+        self.head = nn.Sequential(
+            nn.Linear(shape.hidden_dim + shape.embed_dim + N_FEATURES, shape.head_dim),
+            nn.GELU(),
+            nn.Dropout(shape.dropout),
+            nn.Linear(shape.head_dim, 1),
+        )
+        self.dropout = nn.Dropout(shape.dropout)
+
+    def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
+        """Item representation: the mean of its skills' embeddings plus projected text."""
+        present = (skills > 0).float().unsqueeze(-1)
+        total = (self.skill_embedding(skills) * present).sum(-2)
+        query = total / present.sum(-2).clamp(min=1.0)
+        if item_vectors is not None:
+            query = query + self.text_projection(item_vectors)
+        return query
+
+    def difficulty(self, skills: torch.Tensor) -> torch.Tensor:
+        """Mean difficulty bias of the item's skills."""
+        present = (skills > 0).float()
+        total = self.skill_difficulty(skills).squeeze(-1).sum(-1)
+        return total / present.sum(-1).clamp(min=1.0)
+
+    def step_input(
+        self, query: torch.Tensor, responses: torch.Tensor, features: torch.Tensor
+    ) -> torch.Tensor:
+        """What the LSTM reads for one attempt: the item, the response, the item's counts."""
+        return torch.cat([query, self.response_embedding(responses), features], dim=-1)
+
+    def predict_logits(
+        self,
+        hidden_before: torch.Tensor,
+        query: torch.Tensor,
+        features: torch.Tensor,
+        skills: torch.Tensor,
+    ) -> torch.Tensor:
+        """Logit of success on an item from the state before attempting it."""
+        head_input = torch.cat([self.dropout(hidden_before), query, features], dim=-1)
+        return self.head(head_input).squeeze(-1) - self.difficulty(skills)
+
+    def forward(
+        self,
+        skills: torch.Tensor,
+        responses: torch.Tensor,
+        features: torch.Tensor,
+        item_vectors: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits [B, T]: position t uses only attempts 0..t-1 of the window (plus t's item)."""
+        query = self.item_query(skills, item_vectors)
+        outputs, _ = self.lstm(self.step_input(query, responses, features))
+        # Shift by one: the state before attempt t has read attempts up to t-1 only.
+        hidden_before = torch.cat([torch.zeros_like(outputs[:, :1]), outputs[:, :-1]], dim=1)
+        return self.predict_logits(hidden_before, query, features, skills)

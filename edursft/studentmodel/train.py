@@ -1,0 +1,295 @@
+"""Training and warm-start fine-tuning of the knowledge-tracing model.
+
+Model selection (early stopping, the best epoch) only ever looks at a validation
+part carved from the training file (or an explicit validation file); the test
+file is read once, after training, to report the final figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import resource
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from edursft.datasets.dkvmn import read_dkvmn
+from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
+from edursft.studentmodel.data import StudentHistory, Windows, from_dkvmn, make_windows, split_students
+from edursft.studentmodel.evaluate import evaluate_histories, metrics_of, predict_windows
+from edursft.studentmodel.model import KnowledgeTracer, ModelShape
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "assist2009"
+
+
+@dataclass
+class KTConfig:
+    """Everything a training run needs; the defaults reach the target on ASSIST2009."""
+
+    train_file: str = str(DATA_DIR / "assist2009_updated_train.csv")
+    test_file: str | None = str(DATA_DIR / "assist2009_updated_test.csv")
+    valid_file: str | None = None
+    out_dir: str = "var/studentmodel/current"
+    valid_fraction: float = 0.1
+    window: int = 200  # attempts per training window (the DKVMN code's chunk length)
+    context: int = 50  # attempts that only warm up the state in all but the first window
+    embed_dim: int = 64
+    hidden_dim: int = 128
+    head_dim: int = 128
+    dropout: float = 0.2
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    weight_decay: float = 0.01
+    max_epochs: int = 20
+    patience: int = 3  # epochs without a validation gain before stopping
+    time_budget_s: float = 480.0  # stop starting new epochs after this
+    seed: int = 0
+    threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and torch so a run can be repeated."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def skill_vocabulary(histories: Sequence[StudentHistory]) -> list[int]:
+    """Sorted distinct skill ids in the histories."""
+    seen: set[int] = set()
+    for history in histories:
+        for attempt in history.skills:
+            seen.update(int(s) for s in attempt)
+    return sorted(seen)
+
+
+def _length_batches(windows: Windows, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Batches of windows of similar length (less padding), in random order."""
+    noisy = windows.lengths + rng.uniform(0, 8, size=len(windows))
+    order = np.argsort(noisy)
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def fit(
+    network: KnowledgeTracer,
+    train_windows: Windows,
+    valid_windows: Windows,
+    config: KTConfig,
+    max_epochs: int,
+) -> dict:
+    """AdamW with warm-up and cosine decay; keeps the weights of the best validation epoch."""
+    rng = np.random.default_rng(config.seed)
+    optimizer = torch.optim.AdamW(
+        network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    steps_per_epoch = math.ceil(len(train_windows) / config.batch_size)
+    total_steps = max(1, steps_per_epoch * max_epochs)
+    warmup = max(1, total_steps // 20)
+
+    def schedule(step: int) -> float:
+        # Linear warm-up then cosine decay (Loshchilov & Hutter 2017, SGDR without restarts).
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total_steps - warmup))))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    loss_fn = nn.BCEWithLogitsLoss()
+    best_auc, best_epoch, best_state, history = -1.0, 0, None, []
+    started = time.perf_counter()
+    for epoch in range(1, max_epochs + 1):
+        network.train()
+        total_loss = 0.0
+        for index in _length_batches(train_windows, config.batch_size, rng):
+            batch = train_windows.batch(index)
+            logits = network(batch.skills, batch.responses, batch.features, batch.item_vectors)
+            loss = loss_fn(logits[batch.loss_mask], batch.responses[batch.loss_mask].float())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            total_loss += float(loss.detach()) * len(index)
+        valid = metrics_of(*predict_windows(network, valid_windows))
+        elapsed = time.perf_counter() - started
+        history.append(
+            {"epoch": epoch, "loss": total_loss / len(train_windows), "valid_auc": valid["auc"], "s": elapsed}
+        )
+        logger.info("epoch %d: %s", epoch, history[-1])
+        if valid["auc"] > best_auc:
+            best_auc, best_epoch = valid["auc"], epoch
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        if epoch - best_epoch >= config.patience or elapsed > config.time_budget_s:
+            break
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    network.eval()
+    return {"valid_auc": best_auc, "best_epoch": best_epoch, "epochs": history}
+
+
+def _split(histories: list[StudentHistory], config: KTConfig) -> tuple[list, list]:
+    if config.valid_file:
+        return histories, from_dkvmn(read_dkvmn(config.valid_file))
+    train_idx, valid_idx = split_students(len(histories), config.valid_fraction, config.seed)
+    train_part = [histories[i] for i in train_idx]
+    # A single student cannot be split: it is then both fitted and checked.
+    return train_part, [histories[i] for i in valid_idx] or train_part
+
+
+def train_histories(histories: list[StudentHistory], config: KTConfig) -> StudentModel:
+    """Train a fresh model on histories (validation carved from them)."""
+    set_seed(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    train_part, valid_part = _split(histories, config)
+    skill_ids = skill_vocabulary(histories)
+    shape = ModelShape(
+        n_skills=len(skill_ids),
+        embed_dim=config.embed_dim,
+        hidden_dim=config.hidden_dim,
+        head_dim=config.head_dim,
+        dropout=config.dropout,
+    )
+    network = KnowledgeTracer(shape)
+    index = {skill: i for i, skill in enumerate(skill_ids)}
+    train_windows = make_windows(train_part, index, config.window, config.context, shape.text_dim)
+    valid_windows = make_windows(valid_part, index, config.window, config.context, shape.text_dim)
+    report = fit(network, train_windows, valid_windows, config, config.max_epochs)
+    return StudentModel(
+        network=network,
+        skill_ids=skill_ids,
+        window=config.window,
+        context=config.context,
+        config=asdict(config),
+        metrics=report,
+    )
+
+
+def train(config: KTConfig) -> dict:
+    """Train on ``train_file``, report on ``test_file`` once, save to ``out_dir``; returns metrics."""
+    started = time.perf_counter()
+    histories = from_dkvmn(read_dkvmn(config.train_file))
+    model = train_histories(histories, config)
+    train_s = time.perf_counter() - started
+    metrics = {
+        "valid_auc": model.metrics["valid_auc"],
+        "best_epoch": model.metrics["best_epoch"],
+        "epochs": model.metrics["epochs"],
+        "train_s": train_s,
+        "n_train_students": len(histories),
+        "n_skills": len(model.skill_ids),
+        "seed": config.seed,
+    }
+    if config.test_file:
+        test = evaluate_histories(model, from_dkvmn(read_dkvmn(config.test_file)))
+        metrics.update(test_auc=test["auc"], test_acc=test["acc"], test_n=test["n"])
+    metrics["peak_mem_mb"] = peak_memory_mb()
+    model.metrics = metrics
+    save_student_model(model, config.out_dir)
+    return metrics
+
+
+def grow_skills(model: StudentModel, new_skill_ids: Sequence[int]) -> StudentModel:
+    """Add rows for skills the model has never seen; existing rows are kept as they are.
+
+    A new skill starts at the mean embedding of the known skills and neutral
+    difficulty: the best guess before any record on it.
+    """
+    added = sorted(set(int(s) for s in new_skill_ids) - set(model.skill_ids))
+    if not added:
+        return model
+    old = model.network
+    shape = ModelShape(**{**old.shape.to_dict(), "n_skills": old.shape.n_skills + len(added)})
+    network = KnowledgeTracer(shape)
+    state = old.state_dict()
+    embedding = state["skill_embedding.weight"]
+    mean_row = embedding[1:].mean(0, keepdim=True)
+    state["skill_embedding.weight"] = torch.cat([embedding, mean_row.repeat(len(added), 1)])
+    difficulty = state["skill_difficulty.weight"]
+    state["skill_difficulty.weight"] = torch.cat([difficulty, torch.zeros(len(added), 1)])
+    network.load_state_dict(state)
+    return StudentModel(
+        network=network,
+        skill_ids=model.skill_ids + added,
+        window=model.window,
+        context=model.context,
+        config=model.config,
+        metrics=model.metrics,
+    )
+
+
+@dataclass
+class WarmStartConfig:
+    """Fine-tuning on new records: few epochs, a smaller learning rate."""
+
+    max_epochs: int = 3
+    learning_rate: float = 1e-3
+    valid_fraction: float = 0.1
+    patience: int = 2
+    seed: int = 0
+
+
+def warm_start(
+    model_dir: str | Path,
+    new_histories: Sequence[StudentHistory],
+    out_dir: str | Path,
+    config: WarmStartConfig | None = None,
+) -> dict:
+    """Fine-tune the saved model on new records (new skills get rows) and save it; returns metrics."""
+    config = config or WarmStartConfig()
+    started = time.perf_counter()
+    set_seed(config.seed)
+    model = load_student_model(model_dir)
+    histories = list(new_histories)
+    model = grow_skills(model, skill_vocabulary(histories))
+    base = KTConfig(**{k: v for k, v in model.config.items() if k in KTConfig.field_names()})
+    tuned = KTConfig(
+        **{
+            **asdict(base),
+            "learning_rate": config.learning_rate,
+            "valid_fraction": config.valid_fraction,
+            "patience": config.patience,
+            "seed": config.seed,
+            "valid_file": None,
+        }
+    )
+    train_part, valid_part = _split(histories, tuned)
+    text_dim = model.network.shape.text_dim
+    train_windows = make_windows(train_part, model.skill_index, model.window, model.context, text_dim)
+    valid_windows = make_windows(valid_part, model.skill_index, model.window, model.context, text_dim)
+    before = metrics_of(*predict_windows(model.network, valid_windows))
+    report = fit(model.network, train_windows, valid_windows, tuned, config.max_epochs)
+    metrics = {
+        "valid_auc_before": before["auc"],
+        "valid_auc": report["valid_auc"],
+        "best_epoch": report["best_epoch"],
+        "epochs": report["epochs"],
+        "warm_start_s": time.perf_counter() - started,
+        "n_new_students": len(histories),
+        "n_skills": len(model.skill_ids),
+        "warm_started_from": str(Path(model_dir).resolve()),
+        "seed": config.seed,
+    }
+    model.config = {**asdict(tuned), "warm_start": asdict(config)}
+    model.metrics = metrics
+    save_student_model(model, out_dir)
+    return metrics

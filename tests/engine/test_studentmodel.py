@@ -1,0 +1,179 @@
+"""Specification of the knowledge-tracing student model (tiny models on synthetic students)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from edursft.cli import main
+from edursft.studentmodel.artifacts import load_student_model, save_student_model
+from edursft.studentmodel.data import StudentHistory, history_features, pair_statistics
+from edursft.studentmodel.evaluate import predict_histories, roc_auc
+from edursft.studentmodel.mastery import (
+    mastery_from_histories,
+    mastery_state,
+    new_mastery_state,
+    predict_items,
+    update_mastery,
+)
+from edursft.studentmodel.train import KTConfig, WarmStartConfig, train_histories, warm_start
+
+TINY = {"embed_dim": 8, "hidden_dim": 16, "head_dim": 16, "window": 24, "context": 6, "batch_size": 16}
+
+
+def synthetic_histories(n_students: int, skills: list[int], length: int, seed: int) -> list[StudentHistory]:
+    """Students whose success on a skill grows with practice on it (learnable structure)."""
+    rng = np.random.default_rng(seed)
+    histories = []
+    for _ in range(n_students):
+        ability = rng.normal()
+        practice = dict.fromkeys(skills, 0)
+        attempt_skills, responses = [], []
+        for _ in range(int(rng.integers(length // 2, length))):
+            skill = int(rng.choice(skills))
+            logit = ability + 0.6 * practice[skill] - 1.0 - 0.2 * (skill % 3)
+            responses.append(int(rng.uniform() < 1 / (1 + np.exp(-logit))))
+            practice[skill] += 1
+            attempt_skills.append([skill])
+        histories.append(StudentHistory(skills=attempt_skills, responses=responses))
+    return histories
+
+
+@pytest.fixture(scope="module")
+def model():
+    histories = synthetic_histories(80, [1, 2, 3, 4, 5], 60, seed=0)
+    return train_histories(histories, KTConfig(max_epochs=3, seed=0, **TINY))
+
+
+def test_roc_auc_equals_scikit_learn_on_the_same_predictions():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, size=500)
+    scores = np.round(rng.uniform(size=500) + 0.3 * labels, 2)  # rounding creates ties
+    assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
+
+
+def test_model_learns_better_than_chance(model):
+    assert model.metrics["valid_auc"] > 0.6
+
+
+def test_changing_future_responses_leaves_past_predictions_unchanged(model):
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 120, seed=7)[0]
+    cut = len(history) // 2
+    flipped = list(history.responses[:cut]) + [1 - r for r in history.responses[cut:]]
+    permuted = list(history.responses[:cut]) + list(
+        np.random.default_rng(3).permutation(history.responses[cut:])
+    )
+    before, after_flip, after_permutation = predict_histories(
+        model,
+        [
+            history,
+            StudentHistory(skills=history.skills, responses=flipped),
+            StudentHistory(skills=history.skills, responses=permuted),
+        ],
+    )
+    # Prediction t may use responses 0..t-1 only, so positions 0..cut are untouched.
+    np.testing.assert_array_equal(before[: cut + 1], after_flip[: cut + 1])
+    np.testing.assert_array_equal(before[: cut + 1], after_permutation[: cut + 1])
+    assert not np.allclose(before[cut + 1 :], after_flip[cut + 1 :])
+
+
+def test_features_of_an_attempt_ignore_its_own_response():
+    skills = np.array([[1], [1], [2], [1]])
+    features = history_features(skills, np.array([1, 0, 1, 1]))
+    np.testing.assert_array_equal(features, history_features(skills, np.array([1, 0, 1, 0])))
+
+
+def test_streaks_count_answers_in_a_row_on_the_same_skill():
+    rows = np.arange(6)
+    stats = pair_statistics(rows, np.array([1, 1, 2, 1, 1, 1]), np.array([0, 1, 0, 1, 1, 0]))
+    np.testing.assert_array_equal(stats.correct_streak, [0, 0, 0, 1, 2, 3])
+    np.testing.assert_array_equal(stats.wrong_streak, [0, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(stats.attempts, [0, 1, 0, 2, 3, 4])
+
+
+def test_live_mastery_updates_equal_the_batch_recompute(model):
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 90, seed=11)[0]
+    state = new_mastery_state(model)
+    predicted_live = []
+    for skills, response in zip(history.skills, history.responses, strict=True):
+        predicted_live.append(float(predict_items(model, state, [skills])[0]))
+        update_mastery(model, state, skills, response)
+    batch = mastery_from_histories(model, [history, StudentHistory(skills=[], responses=[])])
+    np.testing.assert_allclose(state.mastery, batch[0], atol=1e-5)
+    np.testing.assert_allclose(new_mastery_state(model).mastery, batch[1], atol=1e-5)
+    np.testing.assert_allclose(predicted_live, predict_histories(model, [history])[0], atol=1e-5)
+
+
+def test_an_attempt_on_a_two_skill_item_updates_both_skills(model):
+    state = mastery_state(model, synthetic_histories(1, [1, 2, 3, 4, 5], 20, seed=5)[0])
+    before = state.mastery.copy()
+    attempts_before = state.stats.attempts.copy()
+    update_mastery(model, state, [2, 4], 1)
+    rows = [model.skill_index[2], model.skill_index[4]]
+    np.testing.assert_array_equal(state.stats.attempts[rows], attempts_before[rows] + 1)
+    assert (state.mastery[rows] != before[rows]).all()
+
+
+def test_saved_model_predicts_exactly_as_before(model, tmp_path):
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 50, seed=2)
+    path = save_student_model(model, tmp_path / "kt")
+    loaded = load_student_model(path)
+    np.testing.assert_array_equal(predict_histories(model, history)[0], predict_histories(loaded, history)[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kt"]
+    assert {"weights.pt", "model.json", "config.json", "metrics.json"} <= {p.name for p in path.iterdir()}
+
+
+def test_warm_start_learns_new_skills_and_text_bearing_items(model, tmp_path):
+    save_student_model(model, tmp_path / "v1")
+    rng = np.random.default_rng(4)
+    new = synthetic_histories(40, [4, 5, 6, 7], 40, seed=9)
+    with_text = [
+        StudentHistory(
+            skills=[[s[0], 7] if s[0] == 6 else s for s in h.skills],
+            responses=h.responses,
+            item_vectors=rng.normal(size=(len(h), 384)).astype(np.float32),
+        )
+        for h in new
+    ]
+    metrics = warm_start(tmp_path / "v1", with_text, tmp_path / "v2", WarmStartConfig(max_epochs=2))
+    tuned = load_student_model(tmp_path / "v2")
+    assert tuned.skill_ids == [1, 2, 3, 4, 5, 6, 7]
+    assert metrics["valid_auc"] > 0.5
+    assert tuned.network.text_projection.weight.abs().sum() > 0
+    state = new_mastery_state(tuned)
+    unseen_item = predict_items(tuned, state, [[6, 7]], rng.normal(size=(1, 384)).astype(np.float32))
+    assert 0.0 < unseen_item[0] < 1.0
+    assert len(state.mastery) == 7
+
+
+def test_kt_train_command_prints_test_metrics_as_json(tmp_path, capsys):
+    def write(path, histories):
+        lines = []
+        for h in histories:
+            lines += [str(len(h)), ",".join(str(s[0]) for s in h.skills), ",".join(map(str, h.responses))]
+        path.write_text("\n".join(lines) + "\n")
+
+    write(tmp_path / "train.csv", synthetic_histories(40, [1, 2, 3], 30, seed=1))
+    write(tmp_path / "test.csv", synthetic_histories(20, [1, 2, 3], 30, seed=2))
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in TINY.items()]
+    code = main(
+        ["kt", "train", "--train", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv")]
+        + ["--out", str(tmp_path / "model"), "--max-epochs", "1", "--json", *flags]
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {"test_auc", "test_acc", "train_s", "peak_mem_mb"} <= result.keys()
+    assert json.loads((tmp_path / "model" / "metrics.json").read_text())["test_auc"] == result["test_auc"]
+    assert json.loads((tmp_path / "model" / "config.json").read_text())["seed"] == 0
+
+
+def test_training_is_repeatable_with_the_same_seed():
+    histories = synthetic_histories(20, [1, 2], 30, seed=3)
+    config = KTConfig(max_epochs=1, seed=5, **TINY)
+    first, second = train_histories(histories, config), train_histories(histories, config)
+    for a, b in zip(first.network.parameters(), second.network.parameters(), strict=True):
+        assert torch.equal(a, b)
