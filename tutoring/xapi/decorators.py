@@ -7,6 +7,7 @@ hold only the action (the pattern of healthchecks' hc/api/decorators.py).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -81,6 +82,35 @@ def rate_limit(view: View) -> View:
     return wrapper
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity and no NUL characters, which PostgreSQL's jsonb cannot store."""
+    parsed = json.loads(body, parse_float=_finite, parse_constant=_reject_constant)
+    if b"\\u0000" in body and _has_nul(parsed):
+        raise ValueError("strings must not contain the NUL character (\\u0000)")
+    return parsed
+
+
 def json_body(view: View) -> View:
     """Parse the body into ``request.json``; 400 when it is not JSON."""
 
@@ -88,8 +118,8 @@ def json_body(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method in ("POST", "PUT"):
             try:
-                request.json = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError) as problem:
+                request.json = parse_json(request.body or b"null")
+            except (ValueError, UnicodeDecodeError, RecursionError) as problem:
                 return error(400, f"the body is not valid JSON: {problem}", field="body")
         return view(request, *args, **kwargs)
 

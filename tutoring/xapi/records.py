@@ -51,7 +51,7 @@ def _outcome(result: dict[str, Any]) -> tuple[bool | None, float | None]:
     raw = result.get("score", {})
     if "scaled" in raw:
         score = max(0.0, min(1.0, float(raw["scaled"])))
-    elif "raw" in raw and "max" in raw:
+    elif "raw" in raw and "max" in raw and float(raw["max"]) > float(raw.get("min", 0)):
         low = float(raw.get("min", 0))
         score = max(0.0, min(1.0, (float(raw["raw"]) - low) / (float(raw["max"]) - low)))
     return correct, score

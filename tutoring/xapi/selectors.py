@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 
 from tutoring.models import Statement
 from tutoring.xapi.records import actor_key
-from tutoring.xapi.validation import StatementError, validate_agent
+from tutoring.xapi.validation import StatementError, parse_timestamp, validate_agent
 
 MAX_LIMIT = 500
 
@@ -51,13 +50,16 @@ def _encode_cursor(statement: Statement) -> str:
 def _decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
     try:
         stored, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return parse_datetime(stored), uuid.UUID(ident)
-    except (ValueError, TypeError):
+        when = parse_timestamp(stored)
+        if when is None:
+            raise ValueError(stored)
+        return when, uuid.UUID(ident)
+    except (ValueError, TypeError, AttributeError):
         raise QueryError("cursor", "is not a cursor this server issued") from None
 
 
 def _time(params: dict[str, str], name: str) -> Any:
-    value = parse_datetime(params[name]) if params.get(name) else None
+    value = parse_timestamp(params[name]) if params.get(name) else None
     if params.get(name) and value is None:
         raise QueryError(name, "must be an ISO 8601 timestamp")
     return value

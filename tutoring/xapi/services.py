@@ -52,6 +52,22 @@ def authority_for(client: XapiClient | None) -> dict[str, Any]:
     return {"objectType": "Agent", "account": {"homePage": "urn:edursft:xapi-client", "name": name}}
 
 
+# Indexed columns are bounded (an actor becomes Profile.external_id "xapi:<key>",
+# 200 characters); a longer value is the client's error, not the database's.
+MAX_LENGTHS = {"actor": 195, "verb.id": 500, "object.id": 1000}
+
+
+def _check_lengths(index: int, statement: dict[str, Any]) -> None:
+    values = {
+        "actor": actor_key(statement["actor"]),
+        "verb.id": statement["verb"]["id"],
+        "object.id": statement["object"].get("id", ""),
+    }
+    for field, value in values.items():
+        if isinstance(value, str) and len(value) > MAX_LENGTHS[field]:
+            raise StatementError(index, field, f"must identify it in at most {MAX_LENGTHS[field]} characters")
+
+
 def _prepare(raw: list[Any], client: XapiClient | None, put_id: str | None) -> list[Statement]:
     now = timezone.now()
     prepared: list[Statement] = []
@@ -74,6 +90,7 @@ def _prepare(raw: list[Any], client: XapiClient | None, put_id: str | None) -> l
         stored["authority"] = authority_for(client)
         stored.setdefault("version", "1.0.3")
         target = statement["object"]
+        _check_lengths(index, statement)
         prepared.append(
             Statement(
                 id=uuid.UUID(statement_id),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -38,6 +38,7 @@ DURATION = re.compile(
     r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
 )
 MAX_TEXT = 10_000
+MAX_OFFSET = timedelta(hours=14)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,26 @@ class StatementError(Exception):
             "field": self.field,
             "message": self.message,
         }
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An ISO 8601 timestamp the database can store, else None.
+
+    Real offsets run from -12:00 to +14:00; PostgreSQL refuses offsets of 16
+    hours or more and dates that leave years 1-9999 once moved to UTC.
+    """
+    try:
+        parsed = parse_datetime(text)
+        if parsed is None:
+            return None
+        offset = parsed.utcoffset()
+        if offset is not None:
+            if abs(offset) > MAX_OFFSET:
+                return None
+            parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed
 
 
 class _Checker:
@@ -89,9 +110,9 @@ class _Checker:
         raise AssertionError  # unreachable: fail() raises
 
     def timestamp(self, value: Any, field: str) -> datetime:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        parsed = parse_timestamp(value) if isinstance(value, str) else None
         if parsed is None:
-            self.fail(field, "must be an ISO 8601 timestamp")
+            self.fail(field, "must be an ISO 8601 timestamp with a real-world time zone offset")
         return parsed
 
     def language_map(self, value: Any, field: str) -> None:
