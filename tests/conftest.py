@@ -9,4 +9,11 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-pytest_plugins = ["tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.browser",
+    "tests.fixtures.dashboards",
+    "tests.fixtures.site",
+    "tests.fixtures.pipeline",
+    "tests.fixtures.worker",
+    "tests.fixtures.reliability",
+]

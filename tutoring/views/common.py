@@ -5,10 +5,17 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from tutoring.models import Role
+from tutoring.permissions import role_of
+from tutoring.views import student
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tutoring/home.html")
+    """Each role's start page: students their recommendations, staff their classes and tools."""
+    if role_of(request.user) == Role.STUDENT:
+        return student.home(request)
+    return render(request, "tutoring/home.html", {"role": role_of(request.user)})
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,125 @@
+"""Students' pages: recommendations with reasons, answering with feedback, progress."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from tutoring import learning
+from tutoring.models import Item, LearningRecord, Mastery, MasterySnapshot, Recommendation
+from tutoring.recommendations import refresh_recommendations
+
+pytestmark = pytest.mark.django_db
+
+
+def _answer(client, item, response):
+    return client.post(reverse("student-item", args=[item.pk]), {"response": response})
+
+
+def test_a_right_answer_written_differently_is_marked_correct(client, school):
+    client.force_login(school.sam)
+    response = _answer(client, school.exercise, "0.875")
+    assert "Correct!" in response.content.decode()
+    assert LearningRecord.objects.get(student=school.sam).correct is True
+
+
+def test_a_latex_answer_is_checked_by_parsing_it(school):
+    item = factories.ItemFactory(answer="$$\\frac{7}{8}$$", skills=[school.fractions])
+    assert learning.is_correct(item, "7/8")
+    assert not learning.is_correct(item, "8/7")
+
+
+def test_a_known_mistake_gets_the_approved_feedback_for_it(client, school):
+    client.force_login(school.sam)
+    page = _answer(client, school.exercise, "4/12").content.decode()
+    assert "keep the common denominator 8" in page
+    assert LearningRecord.objects.get(student=school.sam).feedback_item == school.feedback
+
+
+def test_feedback_not_yet_approved_is_never_shown(client, school):
+    school.feedback.status = Item.Status.ACCEPTED
+    school.feedback.save()
+    client.force_login(school.sam)
+    page = _answer(client, school.exercise, "4/12").content.decode()
+    assert "keep the common denominator" not in page
+    assert "Write both fractions with denominator 8." in page
+
+
+def test_other_wrong_answers_get_the_hints_in_order(client, school):
+    client.force_login(school.sam)
+    first = _answer(client, school.exercise, "1").content.decode()
+    second = _answer(client, school.exercise, "2").content.decode()
+    assert "Hint: Write both fractions with denominator 8." in first
+    assert "Hint: Add the numerators." in second
+
+
+def test_every_attempt_is_a_learning_record_and_moves_mastery_at_once(client, school):
+    client.force_login(school.sam)
+    _answer(client, school.exercise, "1")
+    after_wrong = Mastery.objects.get(student=school.sam, skill=school.fractions).value
+    _answer(client, school.exercise, "7/8")
+    after_right = Mastery.objects.get(student=school.sam, skill=school.fractions).value
+    assert LearningRecord.objects.filter(student=school.sam, item=school.exercise).count() == 2
+    assert after_right > after_wrong
+    assert MasterySnapshot.objects.filter(student=school.sam, skill=school.fractions).count() == 2
+
+
+def test_an_attempt_updates_every_skill_of_the_item_with_the_student_model(school, student_model):
+    both = factories.ItemFactory(answer="5", skills=[school.fractions, school.percents])
+    result = learning.record_attempt(school.sam, both, "5")
+    assert set(result.mastery) == {school.fractions.pk, school.percents.pk}
+    assert Mastery.objects.filter(student=school.sam).count() == 2
+
+
+def test_live_mastery_equals_a_replay_of_the_history(school, student_model):
+    from tutoring import mastery
+
+    for response in ["1", "7/8", "2", "7/8"]:
+        learning.record_attempt(school.sam, school.exercise, response)
+    live = Mastery.objects.get(student=school.sam, skill=school.fractions).value
+    mastery._states.clear()
+    _, replayed = mastery.student_state(school.sam.pk)
+    assert live == pytest.approx(replayed.mastery_of(13), abs=1e-5)
+
+
+def test_home_lists_recommendations_with_their_reasons(client, school):
+    client.force_login(school.sam)
+    page = client.get(reverse("home")).content.decode()
+    assert "Adding fractions" in page
+    assert "Why:" in page and "mastery of Equivalent Fractions" in page
+
+
+def test_recommendations_from_the_policy_carry_predicted_success(school, student_model):
+    refresh_recommendations([school.sam.pk])
+    exercise = Recommendation.objects.get(student=school.sam, item=school.exercise)
+    assert exercise.predicted_success is not None
+    assert "predicted success" in exercise.reason
+    assert exercise.model_version == student_model
+
+
+def test_only_approved_items_are_recommended(school):
+    refresh_recommendations([school.sam.pk])
+    shown = set(Recommendation.objects.filter(student=school.sam).values_list("item_id", flat=True))
+    assert school.exercise.pk in shown
+    assert school.pending.pk not in shown and school.feedback.pk not in shown
+
+
+def test_an_imported_item_shows_its_source_and_license_to_students(client, school):
+    client.force_login(school.sam)
+    page = client.get(reverse("student-item", args=[school.exercise.pk])).content.decode()
+    assert "CC BY 4.0" in page and "Adapted from OpenStax" in page
+
+
+def test_progress_shows_the_chart_and_its_data_table(client, school):
+    client.force_login(school.sam)
+    _answer(client, school.exercise, "7/8")
+    page = client.get(reverse("student-progress")).content.decode()
+    assert 'id="mastery-chart"' in page and "vendor/plotly.min.js" in page
+    assert 'id="mastery-history"' in page and "Equivalent Fractions" in page
+
+
+def test_every_form_field_on_the_exercise_page_has_a_label(client, school):
+    client.force_login(school.sam)
+    page = client.get(reverse("student-item", args=[school.exercise.pk])).content.decode()
+    assert '<label for="id_response">' in page

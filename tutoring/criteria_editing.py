@@ -1,0 +1,146 @@
+"""Teachers' criteria: validated by the engine field by field, previewed on a few candidates.
+
+The preview draws candidates from the active generator when there is one (else
+from the project's seed templates for the chosen skills) and runs the engine's
+rejection sampler over them, so the teacher sees which criteria each candidate
+passed or failed before the specification drives a real generation run.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from tutoring.audit import record_event
+from tutoring.models import CriteriaSet, ModelVersion, Skill
+
+PREVIEW_SIZE = 6
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CriterionOutcome:
+    name: str
+    passed: bool
+    score: float | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    text: str
+    answer: str
+    skill: str
+    accepted: bool
+    outcomes: list[CriterionOutcome]
+
+
+def validate(spec: dict) -> list[FieldError]:
+    """The engine's verdict on a specification: empty when valid, else the first problem and its field."""
+    from edursft.criteria import SpecError, load_spec
+
+    try:
+        load_spec(spec)
+    except SpecError as error:
+        return [FieldError(error.field or "specification", str(error))]
+    return []
+
+
+def save(actor: AbstractBaseUser, criteria_set: CriteriaSet, spec: dict, skills) -> CriteriaSet:
+    """Store a validated specification; the author owns a new set; the change is audited."""
+    with transaction.atomic():
+        criteria_set.spec = spec
+        if criteria_set.owner_id is None:
+            criteria_set.owner = actor
+        created = criteria_set.pk is None
+        criteria_set.save()
+        criteria_set.skills.set(skills)
+        record_event(
+            actor,
+            "criteria.create" if created else "criteria.edit",
+            criteria_set,
+            criteria_id=criteria_set.pk,
+        )
+    return criteria_set
+
+
+def preview(spec: dict, skills: list[Skill], size: int = PREVIEW_SIZE, seed: int = 0) -> list[PreviewRow]:
+    """Sample ``size`` candidates for the skills and report each criterion's outcome on each."""
+    from edursft.criteria import load_spec
+    from edursft.sampling import run_sampling
+
+    loaded = load_spec(spec)
+    proposals = _proposals(skills, size, seed)
+    run = run_sampling(proposals, loaded, n_accept=size, seed=seed)
+    rows = []
+    for decision in run.decisions:
+        candidate = decision.candidate
+        rows.append(
+            PreviewRow(
+                text=candidate.text,
+                answer=candidate.answer,
+                skill=candidate.skill,
+                accepted=bool(decision.accepted),
+                outcomes=[
+                    CriterionOutcome(
+                        r.name, bool(r.passed), getattr(r, "score", None), getattr(r, "detail", "")
+                    )
+                    for r in decision.results
+                ],
+            )
+        )
+    return rows
+
+
+def _proposals(skills: list[Skill], size: int, seed: int) -> list:
+    """Candidates from the active generator, else from the seed templates of the chosen skills."""
+    from edursft.criteria.candidate import Candidate
+
+    from edursft.seed import expand_seed, seed_skills
+    from edursft.seed.templates import TEMPLATES
+
+    names = [s.name for s in skills] or list(seed_skills().values())
+    version = ModelVersion.objects.filter(
+        kind=ModelVersion.Kind.GENERATOR, status=ModelVersion.Status.ACTIVE
+    ).first()
+    if version is not None and version.path:
+        from edursft.generation.prompts import Request
+        from edursft.generation.sampling import SamplingConfig, propose
+        from edursft.generation.store import load_generator
+
+        generator = load_generator(_model_path(version.path))
+        requests = [Request(kind="exercise", skill=names[i % len(names)], level=2) for i in range(size)]
+        config = SamplingConfig(samples_per_prompt=1, prompts_per_batch=size, seed=seed, max_new_tokens=160)
+        return list(propose(generator, requests, config))
+    chosen = tuple(t for t in TEMPLATES if seed_skills()[t.skill_id] in names) or TEMPLATES
+    exercises = expand_seed(per_template=1, seed=seed, templates=chosen)
+    random.Random(seed).shuffle(exercises)
+    return [
+        Candidate(
+            text=ex.problem,
+            answer=ex.answer,
+            skill=ex.skill,
+            kind="exercise",
+            hint=ex.hint,
+            solution=ex.solution,
+            log_q=0.0,
+            prompt_id=f"seed|{ex.skill}|{ex.level}",
+            context={"level": ex.level, "target_difficulty": (ex.level - 1) / 2, "well_formed": True},
+        )
+        for ex in exercises[:size]
+    ]
+
+
+def _model_path(path: str) -> Path:
+    found = Path(path)
+    return found if found.is_absolute() else Path(settings.EDURSFT_MODEL_DIR) / found
