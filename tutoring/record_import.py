@@ -10,9 +10,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
-from edursft.datasets.dkvmn import DkvmnFormatError, read_dkvmn, read_skill_map
+from edursft.datasets.dkvmn import DkvmnFormatError, StudentSequence, read_dkvmn, read_skill_map
 from tutoring.models import Classroom, LearningRecord, Profile, Role, Skill
 
 BATCH = 5000
@@ -44,6 +45,69 @@ def _skills(dataset: str, ids: set[int], names: dict[int, str]) -> tuple[dict[in
         created += made
         found[ident] = skill
     return found, created
+
+
+def _insert_records(
+    sequences: dict[str, StudentSequence], students: dict[str, int], skills: dict[int, Skill]
+) -> int:
+    """Insert every attempt with executemany.
+
+    Building 200,000 model instances costs four times the insert itself (measured
+    with cProfile on the ASSISTments import), so rows go straight to the cursor.
+    """
+    meta = LearningRecord._meta
+    columns = [
+        "student_id",
+        "skill_id",
+        "correct",
+        "score",
+        "response",
+        "attempt",
+        "position",
+        "source",
+        "import_key",
+        "created_at",
+    ]
+    quote = connection.ops.quote_name
+    sql = (  # the executemany path (SQLite and other backends)
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    skill_pk = {ident: skill.pk for ident, skill in skills.items()}
+    rows = []
+    for key, seq in sequences.items():
+        student = students[key]
+        seen: dict[int, int] = {}
+        for position, (skill_id, response) in enumerate(
+            zip(seq.skills.tolist(), seq.responses.tolist(), strict=True)
+        ):
+            seen[skill_id] = seen.get(skill_id, 0) + 1
+            rows.append(
+                (
+                    student,
+                    skill_pk[skill_id],
+                    bool(response),
+                    float(response),
+                    "",
+                    seen[skill_id],
+                    position,
+                    LearningRecord.Source.IMPORT.value,
+                    f"{key}:{position}",
+                    now,
+                )
+            )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's bulk path: one round trip for the whole stream.
+            copy_sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            for start in range(0, len(rows), BATCH):
+                cursor.executemany(sql, rows[start : start + BATCH])
+    return len(rows)
 
 
 def import_dkvmn(
@@ -90,27 +154,7 @@ def import_dkvmn(
             ],
             batch_size=BATCH,
         )
-        records = []
-        for key, seq in todo.items():
-            student = users[usernames[key]]
-            seen: dict[int, int] = {}
-            for position, (skill_id, response) in enumerate(
-                zip(seq.skills.tolist(), seq.responses.tolist(), strict=True)
-            ):
-                seen[skill_id] = seen.get(skill_id, 0) + 1
-                records.append(
-                    LearningRecord(
-                        student_id=student,
-                        skill_id=skills[skill_id].pk,
-                        correct=bool(response),
-                        score=float(response),
-                        attempt=seen[skill_id],
-                        position=position,
-                        source=LearningRecord.Source.IMPORT,
-                        import_key=f"{key}:{position}",
-                    )
-                )
-        created = len(LearningRecord.objects.bulk_create(records, batch_size=BATCH))
+        created = _insert_records(todo, {key: users[usernames[key]] for key in todo}, skills)
         if classroom:
             room, _ = Classroom.objects.get_or_create(name=classroom)
             room.students.add(*users.values())
