@@ -132,3 +132,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+from tutoring import admin_actions  # noqa: E402, F401  (adds export, erase and revoke actions)
