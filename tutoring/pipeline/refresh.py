@@ -27,7 +27,8 @@ def refresh_all_mastery(progress: Progress) -> int:
     )
     done = 0
     for batch in _batches(ids):
-        done += mastery.recompute_all(batch)
+        mastery.recompute_all(batch)
+        done += len(batch)
         progress(done / len(ids), f"{done} of {len(ids)} students")
     return done
 
@@ -37,6 +38,7 @@ def refresh_all_recommendations(progress: Progress) -> int:
     ids = sorted(Profile.objects.filter(role=Role.STUDENT).values_list("user_id", flat=True))
     done = 0
     for batch in _batches(ids):
-        done += recommendations.refresh_recommendations(batch)
+        recommendations.refresh_recommendations(batch)
+        done += len(batch)
         progress(done / len(ids), f"{done} of {len(ids)} students")
     return done
