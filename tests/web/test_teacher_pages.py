@@ -1,0 +1,172 @@
+"""Teachers' pages: classes, their own resources, the review queue."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tutoring.models import AuditEvent, Item
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_teacher_sees_only_the_classes_they_teach(client, school):
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-classes")).content.decode()
+    assert "Class A" in page and "Class B" not in page
+
+
+def test_a_class_page_lists_its_students(client, school):
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-classroom", args=[school.class_a.pk])).content.decode()
+    assert "sam" in page and "sue" in page and "bea" not in page
+
+
+def test_a_teacher_adds_an_exercise_tagged_with_skills_and_students_can_open_it(client, school):
+    client.force_login(school.tina)
+    response = client.post(
+        reverse("teacher-item-new"),
+        {
+            "kind": "exercise",
+            "title": "Halves",
+            "text": "What is half of 18?",
+            "answer": "9",
+            "answer_type": "math",
+            "skills": [school.fractions.pk],
+            "hints_text": "Divide by two.\nSplit 18 into two equal parts.",
+        },
+    )
+    assert response.status_code == 302
+    item = Item.objects.get(title="Halves")
+    assert item.created_by == school.tina and item.status == Item.Status.APPROVED
+    assert list(item.skills.all()) == [school.fractions]
+    assert [h["text"] for h in item.hints] == ["Divide by two.", "Split 18 into two equal parts."]
+    assert AuditEvent.objects.filter(action="item.create", actor=school.tina).exists()
+    client.force_login(school.sam)
+    assert client.get(reverse("student-item", args=[item.pk])).status_code == 200
+
+
+def test_an_exercise_without_an_answer_is_refused_at_the_answer_field(client, school):
+    client.force_login(school.tina)
+    response = client.post(
+        reverse("teacher-item-new"),
+        {
+            "kind": "exercise",
+            "title": "No answer",
+            "text": "?",
+            "answer_type": "math",
+            "skills": [school.fractions.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "An exercise needs an expected answer." in response.content.decode()
+    assert not Item.objects.filter(title="No answer").exists()
+
+
+def test_editing_a_resource_is_audited(client, school):
+    client.force_login(school.tina)
+    client.post(
+        reverse("teacher-item-edit", args=[school.reading.pk]),
+        {
+            "kind": "reading",
+            "title": "Percents, explained again",
+            "text": "Per cent: of a hundred.",
+            "answer_type": "math",
+            "skills": [school.percents.pk],
+        },
+    )
+    school.reading.refresh_from_db()
+    assert school.reading.title == "Percents, explained again"
+    assert AuditEvent.objects.get(action="item.edit").details["fields"]
+
+
+def test_the_review_queue_lists_only_accepted_items_of_the_teachers_criteria(client, school):
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-review")).content.decode()
+    assert "What is 1/2 + 1/4?" in page and "What is 10% of 50?" not in page
+
+
+def test_approving_releases_an_item_to_students_and_is_audited(client, school):
+    client.force_login(school.sam)
+    assert client.get(reverse("student-item", args=[school.pending.pk])).status_code == 404
+    client.force_login(school.tina)
+    client.post(reverse("teacher-review-decide", args=[school.pending.pk]), {"action": "approve"})
+    school.pending.refresh_from_db()
+    assert school.pending.status == Item.Status.APPROVED and school.pending.reviewed_by == school.tina
+    assert AuditEvent.objects.filter(action="item.approve", details__item_id=school.pending.pk).exists()
+    client.force_login(school.sam)
+    assert client.get(reverse("student-item", args=[school.pending.pk])).status_code == 200
+
+
+def test_rejecting_needs_a_reason(client, school):
+    client.force_login(school.tina)
+    response = client.post(reverse("teacher-review-decide", args=[school.pending.pk]), {"action": "reject"})
+    assert response.status_code == 400
+    school.pending.refresh_from_db()
+    assert school.pending.status == Item.Status.ACCEPTED
+
+
+def test_a_rejection_keeps_its_reason_and_is_audited(client, school):
+    client.force_login(school.tina)
+    client.post(
+        reverse("teacher-review-decide", args=[school.pending.pk]),
+        {"action": "reject", "reason": "Too easy for this class"},
+    )
+    school.pending.refresh_from_db()
+    assert school.pending.status == Item.Status.REJECTED
+    assert school.pending.review_note == "Too easy for this class"
+    assert AuditEvent.objects.get(action="item.reject").details["reason"] == "Too easy for this class"
+
+
+def test_bulk_approval_decides_every_selected_item(client, school):
+    second = Item.objects.create(
+        text="What is 2/3 of 9?",
+        answer="6",
+        status=Item.Status.ACCEPTED,
+        source=Item.Source.GENERATED,
+        criteria=school.criteria_a,
+    )
+    client.force_login(school.tina)
+    client.post(reverse("teacher-review"), {"action": "approve", "items": [school.pending.pk, second.pk]})
+    assert set(
+        Item.objects.filter(pk__in=[school.pending.pk, second.pk]).values_list("status", flat=True)
+    ) == {Item.Status.APPROVED}
+    assert AuditEvent.objects.filter(action="item.approve").count() == 2
+
+
+def test_a_reviewer_edit_is_saved_and_audited(client, school):
+    client.force_login(school.tina)
+    client.post(
+        reverse("teacher-review-item", args=[school.pending.pk]),
+        {"title": "Quarters", "text": "What is 1/2 + 1/4? Give a fraction.", "answer": "3/4", "solution": ""},
+    )
+    school.pending.refresh_from_db()
+    assert school.pending.text.endswith("Give a fraction.")
+    assert school.pending.status == Item.Status.ACCEPTED
+    assert "text" in AuditEvent.objects.get(action="item.edit").details["fields"]
+
+
+def test_a_teacher_sees_a_students_progress_with_its_data_table(client, school):
+    from tutoring.learning import record_attempt
+
+    record_attempt(school.sam, school.exercise, "7/8")
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-student", args=[school.class_a.pk, school.sam.pk])).content.decode()
+    assert 'id="mastery-history"' in page and "Equivalent Fractions" in page
+
+
+def test_every_field_of_the_resource_form_has_a_label(client, school):
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-item-new")).content.decode()
+    for name in [
+        "kind",
+        "title",
+        "text",
+        "url",
+        "answer",
+        "answer_type",
+        "skills",
+        "difficulty",
+        "hints_text",
+    ]:
+        assert f'<label for="id_{name}">' in page, name
