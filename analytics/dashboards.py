@@ -8,11 +8,17 @@ holds the figure's numbers: it is the chart's text alternative.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from django.core.cache import cache
+from django.utils import timezone
 
 from analytics import figures, selectors, tables
 from analytics.selectors import Scope
@@ -23,6 +29,8 @@ MAX_TIME_LINES = 8
 # Below this mean mastery a student whose activity is falling is flagged as at risk.
 RISK_MASTERY = 0.5
 ACTIVITY_WINDOW_DAYS = 14
+# How old a dashboard's figures may be: one build per selection per minute at most.
+CACHE_SECONDS = 60
 
 
 @dataclass
@@ -35,13 +43,22 @@ class Panel:
     note: str = ""
     figure: go.Figure | None = None
 
-    @property
+    @cached_property
     def figure_html(self) -> str:
         return figures.to_html(self.figure) if self.figure is not None else ""
 
-    @property
+    @cached_property
     def table_html(self) -> str:
         return tables.html_table(self.table, caption=self.title, table_id=f"table-{self.key}")
+
+    def render(self) -> None:
+        """Draw the figure and table to HTML once, and drop the figure object.
+
+        A cached panel then holds only strings and a small frame (for its CSV),
+        so a cache hit neither redraws nor unpickles a plotly figure.
+        """
+        self.figure_html, self.table_html  # noqa: B018
+        self.figure = None
 
     @property
     def is_empty(self) -> bool:
@@ -62,6 +79,24 @@ def _weighted(frame: pd.DataFrame, by: str | list[str], value: str, weight: str)
     weighted = frame.assign(_w=frame[value] * frame[weight], _n=frame[weight].where(frame[value].notna()))
     sums = weighted.groupby(by)[["_w", "_n"]].sum()
     return sums["_w"] / sums["_n"].replace(0, np.nan)
+
+
+def cached(key: str, build: Callable[[], list[Panel]]) -> tuple[list[Panel], datetime]:
+    """Panels for a selection, built at most once per ``CACHE_SECONDS``, and when they were built.
+
+    Keyed by the selection, not by the data: during lessons new attempts arrive
+    every few seconds, and a key that changed with each of them would rebuild
+    on every view. The page says how old the figures are.
+    """
+    cache_key = "analytics:dashboard:" + hashlib.sha256(key.encode()).hexdigest()
+    entry = cache.get(cache_key)
+    if entry is None:
+        panels = build()
+        for panel in panels:
+            panel.render()
+        entry = (panels, timezone.now())
+        cache.set(cache_key, entry, CACHE_SECONDS)
+    return entry
 
 
 # --- Learning outcomes -------------------------------------------------------------------------
@@ -206,34 +241,40 @@ class _ClassQuality:
 def _class_quality(scope: Scope) -> _ClassQuality:
     """One row per class: enrolment, activity, normalised gain and value added."""
     names = selectors.classroom_names(scope.classroom_ids)
-    engagement = selectors.class_engagement(scope)
-    weeks = ((engagement["last"] - engagement["first"]).dt.days / 7.0).clip(lower=1.0)
-    engagement["per_week"] = engagement["attempts"] / engagement["active"] / weeks
+    frame = selectors.enrolment(scope).set_index("classroom_id")
+    attempts = selectors.attempts_by_class_and_skill(scope)
+    span = attempts.groupby("classroom_id").agg(
+        attempts=("n", "sum"), first=("first", "min"), last=("last", "max")
+    )
+    frame = frame.join(span)
+    weeks = ((frame["last"] - frame["first"]).dt.days / 7.0).clip(lower=1.0)
+    frame["per_week"] = frame["attempts"] / frame["active"].replace(0, np.nan) / weeks
     gains, gain_source = selectors.gain_inputs(scope)
-    if gains.empty:
-        gain = pd.Series(dtype=float)
-    else:
+    if not gains.empty:
         gains["g"] = _hake_gain(gains["pre"], gains["post"])
-        gain = gains.groupby("classroom_id")["g"].mean()
-    value_added, expected_note = _value_added(scope)
-    frame = engagement.set_index("classroom_id")
-    frame["Class"] = [names.get(pk, str(pk)) for pk in frame.index]
-    frame["gain"] = gain
+        frame["gain"] = gains.groupby("classroom_id")["g"].mean()
+    else:
+        frame["gain"] = np.nan
+    value_added, expected_note = _value_added(attempts)
     frame = frame.join(value_added)
-    return _ClassQuality(frame.reset_index(), gain_source, expected_note)
+    frame["Class"] = [names.get(pk, str(pk)) for pk in frame.index]
+    return _ClassQuality(frame.rename_axis("classroom_id").reset_index(), gain_source, expected_note)
 
 
-def _value_added(scope: Scope) -> tuple[pd.DataFrame, str]:
+def _value_added(attempts: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Observed minus expected success per class, and a note on where expectations came from."""
-    inputs = selectors.value_added_inputs(scope)
     columns = ["graded", "observed", "expected", "value_added"]
-    if inputs.empty:
-        return pd.DataFrame(columns=columns), "No graded attempts on a skill."
-    base = selectors.skill_base_rates(inputs["skill_id"].dropna().unique())
-    inputs["expected"] = inputs["predicted"] + (inputs["n"] - inputs["n_predicted"]) * inputs["skill_id"].map(
+    if attempts.empty:
+        return pd.DataFrame(columns=columns, dtype=float), "No graded attempts on a skill."
+    base = selectors.skill_base_rates(attempts["skill_id"].unique())
+    expected = attempts["predicted"] + (attempts["n"] - attempts["n_predicted"]) * attempts["skill_id"].map(
         base
     )
-    sums = inputs.groupby("classroom_id")[["n", "successes", "expected", "n_predicted"]].sum()
+    sums = (
+        attempts.assign(expected=expected)
+        .groupby("classroom_id")[["n", "successes", "expected", "n_predicted"]]
+        .sum()
+    )
     result = pd.DataFrame(
         {
             "graded": sums["n"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -17,11 +18,14 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -92,7 +96,8 @@ def records(scope: Scope, *, graded: bool = True) -> QuerySet[LearningRecord]:
     Students are matched with a semi-join, so a student in two of the chosen
     classes is counted once. A date range leaves out records without a time.
     """
-    queryset = LearningRecord.objects.filter(student_id__in=_members(scope))
+    # No Meta ordering: these rows are only ever grouped or windowed, never listed.
+    queryset = LearningRecord.objects.filter(student_id__in=_members(scope)).order_by()
     if graded:
         queryset = queryset.filter(correct__isnull=False)
     if scope.skill_id:
@@ -231,11 +236,15 @@ def gain_inputs(scope: Scope) -> tuple[pd.DataFrame, str]:
             .values_list("assessment__classroom_id", "assessment__skill_id", "pre", "post", "students")
         )
         return _frame(rows, columns), GAIN_FROM_ASSESSMENTS
-    return _frame(_early_late_success(scope), columns), GAIN_FROM_RECORDS
+    frame = _frame(_early_late_success(scope), columns)
+    # PostgreSQL averages in exact numerics; the dashboards want floats.
+    frame[["pre", "post"]] = frame[["pre", "post"]].astype(float)
+    return frame, GAIN_FROM_RECORDS
 
 
 def _early_late_success(scope: Scope) -> list[tuple]:
-    """Per class and skill, success on the early and the late half of each student's attempts.
+    """Per class and skill, the class average of each student's success on the early and the
+    late half of their attempts on that skill (students with at least two attempts).
 
     The attempts are numbered per (student, skill) by a window function in the
     database; only the outer grouping is written in SQL, because the ORM cannot
@@ -254,15 +263,21 @@ def _early_late_success(scope: Scope) -> list[tuple]:
     inner, params = ranked.query.sql_with_params()
     membership = Classroom.students.through._meta.db_table
     placeholders = ", ".join(["%s"] * len(scope.classroom_ids))
+    # Per (student, skill) first, while rows still arrive in window order (a
+    # streaming group, no sort); then each class's students are averaged.
     sql = f"""
-        SELECT m.classroom_id, r.skill_id,
-               AVG(CASE WHEN 2 * r.n <= r.total THEN r.success END) AS pre,
-               AVG(CASE WHEN 2 * r.n > r.total THEN r.success END) AS post,
-               COUNT(DISTINCT r.student_id) AS students
-        FROM ({inner}) r
-        JOIN {membership} m ON m.user_id = r.student_id
-        WHERE r.total >= 2 AND m.classroom_id IN ({placeholders})
-        GROUP BY m.classroom_id, r.skill_id
+        SELECT m.classroom_id, s.skill_id, AVG(s.pre), AVG(s.post), COUNT(*) AS students
+        FROM (
+            SELECT r.student_id, r.skill_id,
+                   AVG(CASE WHEN 2 * r.n <= r.total THEN r.success END) AS pre,
+                   AVG(CASE WHEN 2 * r.n > r.total THEN r.success END) AS post
+            FROM ({inner}) r
+            WHERE r.total >= 2
+            GROUP BY r.student_id, r.skill_id
+        ) s
+        JOIN {membership} m ON m.user_id = s.student_id
+        WHERE m.classroom_id IN ({placeholders})
+        GROUP BY m.classroom_id, s.skill_id
     """  # noqa: S608 - only table names and placeholders are interpolated
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *scope.classroom_ids])
@@ -277,17 +292,18 @@ def _attempt_order() -> list:
 def activity_by_student(scope: Scope, window_days: int = 14) -> tuple[pd.DataFrame, datetime | None]:
     """Per student: success rate, attempts, and attempts in the last and the previous window.
 
-    The windows end at the end of the date range, else at the class's latest
-    attempt (so an old imported log is not read as everyone having stopped).
-    Returns the frame and that reference time (None when no record has a time).
+    The windows end at the end of the date range, else at the school's latest
+    attempt (read from the finished_at index; an old imported log is then not
+    read as everyone having stopped). Returns the frame and that reference time
+    (None when no record has a time).
     """
     graded = records(scope)
-    reference = scope.until or graded.aggregate(latest=Max("finished_at"))["latest"]
+    reference = scope.until or LearningRecord.objects.aggregate(latest=Max("finished_at"))["latest"]
     columns = ["student_id", "success", "attempts", "recent", "previous"]
-    if reference is None:
+    if reference is None or not graded.filter(finished_at__isnull=False).exists():
         rows = graded.values("student_id").annotate(success=Avg(SUCCESS), attempts=Count("id"))
         frame = _frame(rows.values_list("student_id", "success", "attempts"), columns[:3])
-        frame["recent"] = frame["previous"] = pd.NA
+        frame["recent"] = frame["previous"] = np.nan
         return frame, None
     window = timedelta(days=window_days)
     rows = (
@@ -316,61 +332,56 @@ def mean_mastery_by_student(scope: Scope) -> dict[int, float]:
 # --- Teaching quality --------------------------------------------------------------------------
 
 
-def class_engagement(scope: Scope) -> pd.DataFrame:
-    """Per class: students enrolled, students active in the scope, graded attempts and the weeks they span."""
-    enrolled = dict(
-        Classroom.objects.filter(id__in=scope.classroom_ids)
-        .annotate(n=Count("students", distinct=True))
-        .values_list("id", "n")
-    )
+def enrolment(scope: Scope) -> pd.DataFrame:
+    """Per class: students enrolled, and those with at least one graded attempt in the scope.
+
+    "Active" is an EXISTS probe per enrolled student on the (student, position)
+    index, not a scan of the records.
+    """
+    Membership = Classroom.students.through
+    attempted = records(scope).filter(student_id=OuterRef("user_id"))
     rows = (
-        records(scope)
-        .filter(student__classrooms__in=scope.classroom_ids)
-        .values("student__classrooms")
-        .annotate(
-            active=Count("student_id", distinct=True),
-            attempts=Count("id"),
-            first=Min("finished_at"),
-            last=Max("finished_at"),
-        )
-        .values_list("student__classrooms", "active", "attempts", "first", "last")
+        Membership.objects.filter(classroom_id__in=scope.classroom_ids)
+        .values("classroom_id")
+        .annotate(students=Count("user_id"), active=Count("user_id", filter=Exists(attempted)))
+        .values_list("classroom_id", "students", "active")
     )
-    frame = _frame(rows, ["classroom_id", "active", "attempts", "first", "last"])
-    enrolled_frame = pd.DataFrame({"classroom_id": list(enrolled), "students": list(enrolled.values())})
-    return enrolled_frame.merge(frame, on="classroom_id", how="left")
+    return _frame(rows, ["classroom_id", "students", "active"])
 
 
 EXPECTED_FROM_PREDICTIONS = "the student model's stored prediction for the attempt's student and item"
 EXPECTED_FROM_BASE_RATE = "the skill's base rate (success rate of all the school's students on it)"
 
 
-def value_added_inputs(scope: Scope) -> pd.DataFrame:
-    """Per class and skill: graded attempts, successes, and those with a stored prediction.
+def attempts_by_class_and_skill(scope: Scope) -> pd.DataFrame:
+    """Per class and skill: graded attempts, successes, time span, and stored predictions.
 
-    A stored prediction is the recommender's predicted success for that
-    student on that item; attempts without one are compared with the skill's
-    base rate (see ``skill_base_rates``).
+    A stored prediction is the recommender's predicted success for that student
+    on that item (joined in the same pass); attempts without one are compared
+    with the skill's base rate (see ``skill_base_rates``).
     """
-    base = records(scope).filter(student__classrooms__in=scope.classroom_ids)
-    rows = (
-        base.values("student__classrooms", "skill_id")
-        .annotate(n=Count("id"), successes=Sum(SUCCESS))
-        .values_list("student__classrooms", "skill_id", "n", "successes")
+    prediction = FilteredRelation(
+        "student__recommendations", condition=Q(student__recommendations__item=F("item"))
     )
-    frame = _frame(rows, ["classroom_id", "skill_id", "n", "successes"])
-    predicted = (
-        base.filter(item__isnull=False, student__recommendations__item=F("item"))
+    rows = (
+        records(scope)
+        .filter(student__classrooms__in=scope.classroom_ids, skill_id__isnull=False)
+        .annotate(prediction=prediction)
         .values("student__classrooms", "skill_id")
         .annotate(
-            n_predicted=Count("id"),
-            predicted=Sum("student__recommendations__predicted_success"),
+            n=Count("id"),
+            successes=Sum(SUCCESS),
+            n_predicted=Count("prediction__predicted_success"),
+            predicted=Sum("prediction__predicted_success"),
+            first=Min("finished_at"),
+            last=Max("finished_at"),
         )
-        .filter(predicted__isnull=False)
-        .values_list("student__classrooms", "skill_id", "n_predicted", "predicted")
+        .values_list(
+            "student__classrooms", "skill_id", "n", "successes", "n_predicted", "predicted", "first", "last"
+        )
     )
-    predicted_frame = _frame(predicted, ["classroom_id", "skill_id", "n_predicted", "predicted"])
-    merged = frame.merge(predicted_frame, on=["classroom_id", "skill_id"], how="left")
-    return merged.fillna({"n_predicted": 0, "predicted": 0.0})
+    columns = ["classroom_id", "skill_id", "n", "successes", "n_predicted", "predicted", "first", "last"]
+    return _frame(rows, columns).fillna({"predicted": 0.0})
 
 
 def skill_base_rates(skill_ids) -> dict[int, float]:
@@ -418,7 +429,9 @@ def feedback_followups(scope: Scope) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, [NO_FEEDBACK, *params, False, *scope.classroom_ids, NO_FEEDBACK])
         rows = cursor.fetchall()
-    return _frame(rows, ["classroom_id", "kind", "wrong_answers", "next_success"])
+    frame = _frame(rows, ["classroom_id", "kind", "wrong_answers", "next_success"])
+    frame["next_success"] = frame["next_success"].astype(float)
+    return frame
 
 
 def teachers_by_classroom(classroom_ids) -> pd.DataFrame:

@@ -6,6 +6,8 @@ students none (403), as tutoring.permissions rules for the whole site.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -43,17 +45,24 @@ def _filtered_scope(request: HttpRequest) -> tuple[DashboardFilterForm, Scope | 
     return form, scope, room is not None
 
 
-def _panels(request: HttpRequest, name: str, scope: Scope, one_class: bool) -> list[dashboards.Panel]:
+def _panels(
+    request: HttpRequest, name: str, scope: Scope, one_class: bool
+) -> tuple[list[dashboards.Panel], datetime | None]:
     if name == "outcomes":
-        return dashboards.learning_outcomes(scope)
+        return dashboards.cached(f"outcomes {scope}", lambda: dashboards.learning_outcomes(scope))
     if name == "teaching":
-        return dashboards.teaching_quality(scope)
-    return dashboards.generation_quality(generation_runs(request.user, scope, one_class=one_class))
+        return dashboards.cached(f"teaching {scope}", lambda: dashboards.teaching_quality(scope))
+    # Which runs a teacher sees depends on who they are, not only on the classes chosen.
+    runs = generation_runs(request.user, scope, one_class=one_class)
+    key = f"generation {scope} {one_class} user={request.user.pk}"
+    return dashboards.cached(key, lambda: dashboards.generation_quality(runs))
 
 
 def _dashboard(request: HttpRequest, name: str) -> HttpResponse:
     form, scope, one_class = _filtered_scope(request)
-    panels = [] if scope is None or not scope.classroom_ids else _panels(request, name, scope, one_class)
+    panels, built_at = [], None
+    if scope is not None and scope.classroom_ids:
+        panels, built_at = _panels(request, name, scope, one_class)
     download = request.GET.get("download")
     if download:
         panel = next((p for p in panels if p.key == download), None)
@@ -72,6 +81,8 @@ def _dashboard(request: HttpRequest, name: str) -> HttpResponse:
             "title": DASHBOARDS[name],
             "dashboards": DASHBOARDS,
             "no_classes": scope is not None and not scope.classroom_ids,
+            "built_at": built_at,
+            "cache_seconds": dashboards.CACHE_SECONDS,
         },
     )
 
