@@ -78,31 +78,62 @@ def _model_rows(model: StudentModel, skills: Sequence[int]) -> torch.Tensor:
     return torch.tensor([[index.get(s, -1) + 1 for s in skills]], dtype=torch.int64)
 
 
-def _all_skill_mastery(
-    model: StudentModel, hidden_before: torch.Tensor, features: np.ndarray
+def _score(
+    model: StudentModel,
+    hidden_before: torch.Tensor,
+    skills: torch.Tensor,
+    vectors: torch.Tensor | None,
+    features: torch.Tensor,
+    previous: tuple[torch.Tensor, torch.Tensor],
 ) -> torch.Tensor:
-    """P(correct) for every model skill, batched: [B, H] states, [B, S, F] features."""
+    """P(correct) on N candidate items for B students: [B, H] states, [B, N, K] skill rows,
+    [B, N, F] features, previous attempt's ([B, K] skill rows, [B] response)."""
     network = model.network
-    n_students, n_skills = features.shape[:2]
-    skills = torch.arange(1, n_skills + 1).view(1, n_skills, 1).expand(n_students, n_skills, 1)
-    query = network.item_query(skills, None)
+    n_items = skills.shape[1]
+    previous_skills, previous_responses = previous
     logits = network.predict_logits(
-        hidden_before.unsqueeze(1).expand(-1, n_skills, -1),
-        query,
-        torch.from_numpy(features),
+        hidden_before.unsqueeze(1).expand(-1, n_items, -1),
+        network.item_query(skills, vectors),
+        features,
         skills,
+        previous_skills.unsqueeze(1).expand(-1, n_items, -1),
+        previous_responses.unsqueeze(1).expand(-1, n_items),
     )
     return torch.sigmoid(logits)
+
+
+def _all_skill_mastery(
+    model: StudentModel,
+    hidden_before: torch.Tensor,
+    features: np.ndarray,
+    previous: tuple[torch.Tensor, torch.Tensor],
+) -> torch.Tensor:
+    """P(correct) for every model skill: [B, H] states, [B, S, F] features."""
+    n_students, n_skills = features.shape[:2]
+    skills = torch.arange(1, n_skills + 1).view(1, n_skills, 1).expand(n_students, n_skills, 1)
+    return _score(model, hidden_before, skills, None, torch.from_numpy(features), previous)
+
+
+def _hidden_before(model: StudentModel, state: MasteryState) -> torch.Tensor:
+    if state.hidden is None:
+        return torch.zeros(1, model.network.shape.hidden_dim)
+    return state.hidden[0, 0]
+
+
+def _previous(state: MasteryState) -> tuple[torch.Tensor, torch.Tensor]:
+    """The last attempt's skill rows [1, K] and response [1] (zeros before any attempt)."""
+    if not state.recent:
+        return torch.zeros(1, 1, dtype=torch.int64), torch.zeros(1, dtype=torch.int64)
+    skills, response = state.recent[-1][:2]
+    return skills, torch.tensor([response])
 
 
 @torch.no_grad()
 def _refresh_mastery(model: StudentModel, state: MasteryState) -> None:
     n = len(model.skill_ids)
-    hidden_before = (
-        torch.zeros(1, model.network.shape.hidden_dim) if state.hidden is None else state.hidden[0, 0]
-    )
     features = skill_features(state.stats.take(np.arange(n)), state.n_attempts)
-    state.mastery = _all_skill_mastery(model, hidden_before, features[None])[0].numpy()
+    mastery = _all_skill_mastery(model, _hidden_before(model, state), features[None], _previous(state))
+    state.mastery = mastery[0].numpy()
 
 
 @torch.no_grad()
@@ -232,9 +263,13 @@ def mastery_from_histories(model: StudentModel, histories: Sequence[StudentHisto
     query = network.item_query(skills, vectors)
     outputs, _ = network.lstm(network.step_input(query, responses, step_features))
     # The LSTM is causal, so padding after a student's last attempt does not touch it.
-    hidden = outputs[torch.arange(len(histories)), torch.from_numpy(np.maximum(ends - 1, 0))]
+    students = torch.arange(len(histories))
+    last = torch.from_numpy(np.maximum(ends - 1, 0))
+    hidden = outputs[students, last]
     hidden[torch.from_numpy(ends == 0)] = 0.0
-    return _all_skill_mastery(model, hidden, features).numpy()
+    # Padding rows are 0, so an empty history has no previous attempt.
+    previous = (skills[students, last], responses[students, last])
+    return _all_skill_mastery(model, hidden, features, previous).numpy()
 
 
 @torch.no_grad()
@@ -260,14 +295,8 @@ def predict_items(
     per_skill = skill_features(padded.take(rows), state.n_attempts)
     counts = np.maximum(present.sum(axis=1, keepdims=True), 1)
     features = (per_skill * present[..., None]).sum(axis=1) / counts
-    network = model.network
     skills = torch.from_numpy(encode_skills(raw, skill_lookup(model.skill_index)))[None]
     vectors = None if item_vectors is None else torch.as_tensor(item_vectors, dtype=torch.float32)[None]
-    hidden_before = torch.zeros(1, network.shape.hidden_dim) if state.hidden is None else state.hidden[0, 0]
-    logits = network.predict_logits(
-        hidden_before.unsqueeze(1).expand(-1, len(raw), -1),
-        network.item_query(skills, vectors),
-        torch.from_numpy(features.astype(np.float32))[None],
-        skills,
-    )
-    return torch.sigmoid(logits)[0].numpy()
+    features = torch.from_numpy(features.astype(np.float32))[None]
+    probabilities = _score(model, _hidden_before(model, state), skills, vectors, features, _previous(state))
+    return probabilities[0].numpy()

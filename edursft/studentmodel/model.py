@@ -28,6 +28,7 @@ class ModelShape:
     hidden_dim: int = 128
     head_dim: int = 128
     text_dim: int = 384
+    follow_dim: int = 16
     dropout: float = 0.2
 
     def to_dict(self) -> dict:
@@ -36,6 +37,9 @@ class ModelShape:
 
 class KnowledgeTracer(nn.Module):
     """P(correct) for each next attempt, given the attempts before it."""
+
+    # Tables with one row per skill (row 0: no skill); they grow when skills are added.
+    SKILL_TABLES = ("skill_embedding", "skill_difficulty", "follow_from", "follow_to")
 
     def __init__(self, shape: ModelShape) -> None:
         super().__init__()
@@ -49,7 +53,15 @@ class KnowledgeTracer(nn.Module):
         nn.init.zeros_(self.text_projection.weight)
         nn.init.zeros_(self.skill_difficulty.weight)
         self.response_embedding = nn.Embedding(2, shape.embed_dim)
-        self.lstm = nn.LSTM(2 * shape.embed_dim + N_FEATURES, shape.hidden_dim, batch_first=True)
+        # How much the previous answer carries over to this item, by skill pair: in
+        # ASSISTments an item on two skills is logged as two consecutive rows with
+        # one answer, so some skill pairs repeat the previous response.
+        self.follow_from = nn.Embedding(shape.n_skills + 1, shape.follow_dim, padding_idx=0)
+        self.follow_to = nn.Embedding(shape.n_skills + 1, shape.follow_dim, padding_idx=0)
+        for table in (self.follow_from, self.follow_to):
+            nn.init.normal_(table.weight, std=0.1)
+            table.weight.data[0] = 0.0
+        self.lstm = nn.LSTM(3 * shape.embed_dim + N_FEATURES, shape.hidden_dim, batch_first=True)
         self.head = nn.Sequential(
             nn.Linear(shape.hidden_dim + shape.embed_dim + N_FEATURES, shape.head_dim),
             nn.GELU(),
@@ -67,6 +79,20 @@ class KnowledgeTracer(nn.Module):
             query = query + self.text_projection(item_vectors)
         return query
 
+    @staticmethod
+    def _mean_rows(table: nn.Embedding, skills: torch.Tensor) -> torch.Tensor:
+        present = (skills > 0).float().unsqueeze(-1)
+        return (table(skills) * present).sum(-2) / present.sum(-2).clamp(min=1.0)
+
+    def follow(
+        self, previous_skills: torch.Tensor, previous_responses: torch.Tensor, skills: torch.Tensor
+    ) -> torch.Tensor:
+        """Signed carry-over of the previous answer (+ if it was right, - if wrong)."""
+        affinity = (
+            self._mean_rows(self.follow_from, previous_skills) * self._mean_rows(self.follow_to, skills)
+        ).sum(-1)
+        return affinity * (2.0 * previous_responses.float() - 1.0)
+
     def difficulty(self, skills: torch.Tensor) -> torch.Tensor:
         """Mean difficulty bias of the item's skills."""
         present = (skills > 0).float()
@@ -76,8 +102,16 @@ class KnowledgeTracer(nn.Module):
     def step_input(
         self, query: torch.Tensor, responses: torch.Tensor, features: torch.Tensor
     ) -> torch.Tensor:
-        """What the LSTM reads for one attempt: the item, the response, the item's counts."""
-        return torch.cat([query, self.response_embedding(responses), features], dim=-1)
+        """What the LSTM reads for one attempt: the item, split by the response, and its counts.
+
+        The item vector goes to separate inputs for a right and a wrong answer, as
+        DKT's one-hot (skill, response) encoding does, so the update can depend on
+        the skill and the answer jointly.
+        """
+        right = responses.unsqueeze(-1).float()
+        return torch.cat(
+            [query * right, query * (1 - right), self.response_embedding(responses), features], dim=-1
+        )
 
     def predict_logits(
         self,
@@ -85,10 +119,20 @@ class KnowledgeTracer(nn.Module):
         query: torch.Tensor,
         features: torch.Tensor,
         skills: torch.Tensor,
+        previous_skills: torch.Tensor,
+        previous_responses: torch.Tensor,
     ) -> torch.Tensor:
-        """Logit of success on an item from the state before attempting it."""
+        """Logit of success on an item from the state before attempting it.
+
+        ``previous_skills`` (all 0 when there is none) and ``previous_responses``
+        describe the attempt just before.
+        """
         head_input = torch.cat([self.dropout(hidden_before), query, features], dim=-1)
-        return self.head(head_input).squeeze(-1) - self.difficulty(skills)
+        return (
+            self.head(head_input).squeeze(-1)
+            - self.difficulty(skills)
+            + self.follow(previous_skills, previous_responses, skills)
+        )
 
     def forward(
         self,
@@ -102,4 +146,8 @@ class KnowledgeTracer(nn.Module):
         outputs, _ = self.lstm(self.step_input(query, responses, features))
         # Shift by one: the state before attempt t has read attempts up to t-1 only.
         hidden_before = torch.cat([torch.zeros_like(outputs[:, :1]), outputs[:, :-1]], dim=1)
-        return self.predict_logits(hidden_before, query, features, skills)
+        previous_skills = torch.cat([torch.zeros_like(skills[:, :1]), skills[:, :-1]], dim=1)
+        previous_responses = torch.cat([torch.zeros_like(responses[:, :1]), responses[:, :-1]], dim=1)
+        return self.predict_logits(
+            hidden_before, query, features, skills, previous_skills, previous_responses
+        )

@@ -49,11 +49,16 @@ class KTConfig:
     batch_size: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 0.01
+    weight_average: float = 0.995  # EMA decay of the weights that are evaluated and kept
     max_epochs: int = 20
     patience: int = 3  # epochs without a validation gain before stopping
     time_budget_s: float = 480.0  # stop starting new epochs after this
     seed: int = 0
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.context < self.window:
+            raise ValueError("context must be at least 1 and smaller than window")
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -114,6 +119,11 @@ def fit(
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     loss_fn = nn.BCEWithLogitsLoss()
+    # Exponential moving average of the weights (Polyak & Juditsky 1992): evaluated and
+    # kept instead of the raw weights, it smooths the noise of the last updates.
+    average = torch.optim.swa_utils.AveragedModel(
+        network, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.weight_average)
+    )
     best_auc, best_epoch, best_state, history = -1.0, 0, None, []
     started = time.perf_counter()
     for epoch in range(1, max_epochs + 1):
@@ -127,9 +137,10 @@ def fit(
             loss.backward()
             nn.utils.clip_grad_norm_(network.parameters(), 1.0)
             optimizer.step()
+            average.update_parameters(network)
             scheduler.step()
             total_loss += float(loss.detach()) * len(index)
-        valid = metrics_of(*predict_windows(network, valid_windows))
+        valid = metrics_of(*predict_windows(average.module, valid_windows))
         elapsed = time.perf_counter() - started
         history.append(
             {"epoch": epoch, "loss": total_loss / len(train_windows), "valid_auc": valid["auc"], "s": elapsed}
@@ -137,7 +148,7 @@ def fit(
         logger.info("epoch %d: %s", epoch, history[-1])
         if valid["auc"] > best_auc:
             best_auc, best_epoch = valid["auc"], epoch
-            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+            best_state = {k: v.detach().clone() for k, v in average.module.state_dict().items()}
         if epoch - best_epoch >= config.patience or elapsed > config.time_budget_s:
             break
     if best_state is not None:
@@ -211,8 +222,8 @@ def train(config: KTConfig) -> dict:
 def grow_skills(model: StudentModel, new_skill_ids: Sequence[int]) -> StudentModel:
     """Add rows for skills the model has never seen; existing rows are kept as they are.
 
-    A new skill starts at the mean embedding of the known skills and neutral
-    difficulty: the best guess before any record on it.
+    A new skill starts as the average known skill (mean row of every per-skill
+    table): the best guess before any record on it.
     """
     added = sorted(set(int(s) for s in new_skill_ids) - set(model.skill_ids))
     if not added:
@@ -221,11 +232,9 @@ def grow_skills(model: StudentModel, new_skill_ids: Sequence[int]) -> StudentMod
     shape = ModelShape(**{**old.shape.to_dict(), "n_skills": old.shape.n_skills + len(added)})
     network = KnowledgeTracer(shape)
     state = old.state_dict()
-    embedding = state["skill_embedding.weight"]
-    mean_row = embedding[1:].mean(0, keepdim=True)
-    state["skill_embedding.weight"] = torch.cat([embedding, mean_row.repeat(len(added), 1)])
-    difficulty = state["skill_difficulty.weight"]
-    state["skill_difficulty.weight"] = torch.cat([difficulty, torch.zeros(len(added), 1)])
+    for name in network.SKILL_TABLES:
+        rows = state[f"{name}.weight"]
+        state[f"{name}.weight"] = torch.cat([rows, rows[1:].mean(0, keepdim=True).repeat(len(added), 1)])
     network.load_state_dict(state)
     return StudentModel(
         network=network,

@@ -43,6 +43,15 @@ def synthetic_histories(n_students: int, skills: list[int], length: int, seed: i
     return histories
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models run fastest on one thread, above all when other jobs share the CPU."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="module")
 def model():
     histories = synthetic_histories(80, [1, 2, 3, 4, 5], 60, seed=0)
