@@ -57,32 +57,47 @@ def _outcome(result: dict[str, Any]) -> tuple[bool | None, float | None]:
     return correct, score
 
 
-def _students_for(statements: list[Statement]) -> dict[str, Any]:
-    """Map actor keys to student users, creating accounts for new actors."""
+def _students_for(statements: list[Statement]) -> dict[str, int]:
+    """Map actor keys to student user ids, creating accounts for new actors.
+
+    New accounts are inserted in one sorted order with ON CONFLICT DO NOTHING,
+    so concurrent batches naming the same new learners wait for each other
+    instead of deadlocking, and neither fails.
+    """
     keys = {s.actor_key for s in statements}
     external = {f"xapi:{key}": key for key in keys}
-    found = {
-        external[p.external_id]: p.user
-        for p in Profile.objects.filter(external_id__in=external).select_related("user")
-    }
-    User = get_user_model()
-    for statement in statements:
-        key = statement.actor_key
-        if key in found:
-            continue
-        username = "xapi-" + hashlib.sha1(key.encode()).hexdigest()[:20]
-        # xAPI learners sign in through their own tool, never with a password here.
-        user, _ = User.objects.get_or_create(username=username, defaults={"password": make_password(None)})
-        Profile.objects.get_or_create(
-            user=user,
-            defaults={
-                "role": Role.STUDENT,
-                "external_id": f"xapi:{key}",
-                "display_name": str(statement.data["actor"].get("name", ""))[:200],
-            },
+    found = dict(
+        (external[external_id], user_id)
+        for external_id, user_id in Profile.objects.filter(external_id__in=external).values_list(
+            "external_id", "user_id"
         )
-        found[key] = user
+    )
+    missing = sorted((_username(key), key) for key in keys - set(found))
+    if not missing:
+        return found
+    names = {s.actor_key: str(s.data["actor"].get("name", ""))[:200] for s in statements}
+    User = get_user_model()
+    # xAPI learners sign in through their own tool, never with a password here.
+    unusable = make_password(None)
+    User.objects.bulk_create(
+        [User(username=username, password=unusable) for username, _ in missing], ignore_conflicts=True
+    )
+    ids = dict(User.objects.filter(username__in=[u for u, _ in missing]).values_list("username", "id"))
+    Profile.objects.bulk_create(
+        [
+            Profile(
+                user_id=ids[username], role=Role.STUDENT, external_id=f"xapi:{key}", display_name=names[key]
+            )
+            for username, key in missing
+        ],
+        ignore_conflicts=True,
+    )
+    found.update((key, ids[username]) for username, key in missing)
     return found
+
+
+def _username(key: str) -> str:
+    return "xapi-" + hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
 def records_for(statements: list[Statement]) -> list[LearningRecord]:
@@ -113,7 +128,7 @@ def records_for(statements: list[Statement]) -> list[LearningRecord]:
         finished = parse_datetime(statement.data["timestamp"])
         records.append(
             LearningRecord(
-                student=students[statement.actor_key],
+                student_id=students[statement.actor_key],
                 item=items.get(item_ids.get(statement.activity_id, -1)),
                 skill=skills.get(skill_names.get(str(statement.id), "")),
                 correct=correct,

@@ -14,11 +14,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from tutoring.models import LearningRecord, Statement, XapiClient
+from tutoring.xapi.bulk import insert_new
 from tutoring.xapi.records import actor_key, records_for
 from tutoring.xapi.validation import VOIDED_VERB, StatementError, validate_statement
 
@@ -115,6 +116,15 @@ def _prepare(raw: list[Any], client: XapiClient | None, put_id: str | None) -> l
 def store_statements(raw: list[Any], client: XapiClient | None, *, put_id: str | None = None) -> StoreResult:
     """Validate and store a batch atomically; returns the ids in request order."""
     prepared = _prepare(raw, client, put_id)
+    try:
+        return _store(prepared)
+    except IntegrityError:
+        # Another request stored one of these ids between our check and our insert:
+        # run again, now seeing it, so the same content is accepted and other content is a 409.
+        return _store(prepared)
+
+
+def _store(prepared: list[Statement]) -> StoreResult:
     ids = [s.id for s in prepared]
     with transaction.atomic():
         stored = dict(Statement.objects.filter(id__in=ids).values_list("id", "content_hash"))
@@ -134,9 +144,9 @@ def store_statements(raw: list[Any], client: XapiClient | None, *, put_id: str |
         already_voided = set(Statement.objects.filter(voids__in=new_ids).values_list("voids", flat=True))
         for statement in new:
             statement.voided = statement.id in already_voided
-        Statement.objects.bulk_create(new)
+        insert_new(Statement, new)
         if targets:
             Statement.objects.filter(id__in=targets).update(voided=True)
             LearningRecord.objects.filter(statement_id__in=targets).delete()
-        records = LearningRecord.objects.bulk_create(records_for(new))
-    return StoreResult(ids=[str(i) for i in ids], created=len(new), records=len(records))
+        records = insert_new(LearningRecord, records_for(new))
+    return StoreResult(ids=[str(i) for i in ids], created=len(new), records=records)
