@@ -13,7 +13,11 @@ import os
 from collections.abc import Sequence
 
 # Modules that contribute subcommands; each defines register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("edursft.studentmodel.cli", "edursft.recommender.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "edursft.studentmodel.cli",
+    "edursft.recommender.cli",
+    "edursft.generation.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,162 @@
+"""Batched sampling with a KV cache, and the exact log q(x) of every sample.
+
+Rejection sampling needs q(x), the probability of each proposal under the
+distribution it was actually drawn from, i.e. after temperature, top-k and top-p
+have reshaped the model's next-token distribution. Here the warping is done by
+our own logits processor, the last one ``generate`` applies, which also keeps
+the normalised log-probabilities of the step it returns; at the next step the
+sampled token is visible in ``input_ids`` and its log-probability is added to
+the sequence's total. So log q is read from exactly the distribution
+``generate`` sampled from, one (rows x vocabulary) tensor at a time instead of
+keeping every step's scores.
+
+Several samples per prompt come from one ``generate`` call with
+``num_return_sequences``; prompts are left-padded into one batch, and the KV
+cache means each step costs one token's forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+import torch
+from edursft.criteria.candidate import Candidate
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList
+
+from edursft.generation.evaluate import max_positions
+from edursft.generation.prompts import END, Request, build_prompt, parse_completion
+from edursft.generation.store import Generator
+
+
+@dataclass
+class SamplingConfig:
+    """How proposals are drawn. ``top_k=0`` and ``top_p=1.0`` switch those filters off."""
+
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    samples_per_prompt: int = 4
+    prompts_per_batch: int = 8
+    max_new_tokens: int = 192
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One generated completion: its tokens (up to and including the end token), text and log q."""
+
+    prompt_index: int
+    completion_ids: tuple[int, ...]
+    text: str
+    log_q: float
+
+
+def warp_logits(logits: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
+    """Temperature, then top-k, then nucleus (top-p) filtering of next-token logits (last dim).
+
+    Removed tokens get -inf. Top-p keeps the smallest set of most likely tokens whose
+    probability reaches ``top_p`` (Holtzman et al. 2020, "The Curious Case of Neural
+    Text Degeneration", section 3.1), always at least one token.
+    """
+    logits = logits / temperature
+    if 0 < top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
+        # Drop a token when the tokens before it already reach top_p.
+        drop_sorted = (cumulative - torch.softmax(sorted_logits, dim=-1)) >= top_p
+        drop_sorted[..., 0] = False
+        drop = drop_sorted.scatter(-1, order, drop_sorted)
+        logits = logits.masked_fill(drop, float("-inf"))
+    return logits
+
+
+class _WarpAndRecord(LogitsProcessor):
+    """Applies :func:`warp_logits` and accumulates the log-probability of each sampled token."""
+
+    def __init__(self, config: SamplingConfig, end_id: int) -> None:
+        self.config = config
+        self.end_id = end_id
+        self.previous: torch.Tensor | None = None  # log-softmax of the last returned scores
+        self.total: torch.Tensor | None = None
+        self.finished: torch.Tensor | None = None
+
+    def _account(self, tokens: torch.Tensor) -> None:
+        step = self.previous.gather(1, tokens.unsqueeze(1)).squeeze(1)
+        self.total += torch.where(self.finished, torch.zeros_like(step), step)
+        self.finished |= tokens == self.end_id
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self.previous is None:
+            self.total = torch.zeros(scores.shape[0], dtype=torch.float64)
+            self.finished = torch.zeros(scores.shape[0], dtype=torch.bool)
+        else:
+            self._account(input_ids[:, -1])
+        warped = warp_logits(scores, self.config.temperature, self.config.top_k, self.config.top_p)
+        self.previous = torch.log_softmax(warped.float(), dim=-1).double()
+        return warped
+
+    def log_q(self, last_tokens: torch.Tensor) -> torch.Tensor:
+        """Totals once the final sampled token (not seen by another call) is accounted for."""
+        self._account(last_tokens)
+        return self.total
+
+
+def sample_batch(
+    generator: Generator, prompts: Sequence[str], config: SamplingConfig, seed: int
+) -> list[Sample]:
+    """Draw ``config.samples_per_prompt`` completions for each prompt in one ``generate`` call."""
+    tokenizer, model = generator.tokenizer, generator.model
+    encoded = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
+    width = encoded["input_ids"].shape[1]
+    end_id = generator.end_token_id
+    recorder = _WarpAndRecord(config, end_id)
+    # Our processor does all the warping, so generate's own warpers are switched off.
+    generation_config = GenerationConfig(
+        do_sample=True,
+        temperature=1.0,
+        top_k=0,
+        top_p=1.0,
+        num_return_sequences=config.samples_per_prompt,
+        max_new_tokens=max(1, min(config.max_new_tokens, max_positions(generator) - width)),
+        eos_token_id=end_id,
+        pad_token_id=tokenizer.pad_token_id,
+        use_cache=True,
+        return_dict_in_generate=True,
+    )
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        output = model.generate(
+            **encoded, generation_config=generation_config, logits_processor=LogitsProcessorList([recorder])
+        )
+    completions = output.sequences[:, width:]
+    log_q = recorder.log_q(completions[:, -1]).tolist()
+    samples = []
+    for row, ids in enumerate(completions.tolist()):
+        ended = end_id in ids
+        kept = ids[: ids.index(end_id) + 1] if ended else ids
+        text = tokenizer.decode(kept[:-1] if ended else kept, skip_special_tokens=False)
+        samples.append(
+            Sample(row // config.samples_per_prompt, tuple(kept), text + (END if ended else ""), log_q[row])
+        )
+    return samples
+
+
+def propose(generator: Generator, requests: Iterable[Request], config: SamplingConfig) -> Iterator[Candidate]:
+    """Candidates for each request, generated lazily batch by batch (so a sampler can stop early).
+
+    Batch ``i`` is seeded with ``config.seed + i``: the same requests and seed give the same candidates.
+    """
+    iterator = iter(requests)
+    index = 0
+    while chunk := tuple(islice(iterator, config.prompts_per_batch)):
+        samples = sample_batch(generator, [build_prompt(r) for r in chunk], config, config.seed + index)
+        for sample in samples:
+            candidate = parse_completion(chunk[sample.prompt_index], sample.text, log_q=sample.log_q)
+            candidate.context["completion_ids"] = list(sample.completion_ids)
+            yield candidate
+        index += 1

@@ -1,0 +1,177 @@
+"""The generator: loading from disk, the text format, batched sampling and exact log q."""
+
+import json
+from functools import partial
+
+import pytest
+import torch
+from transformers.generation.logits_process import (
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+)
+
+from edursft.generation.corpus import CorpusFormatError, read_corpus
+from edursft.generation.evaluate import completion_log_probs, distinct_n, perplexity
+from edursft.generation.pretrain import held_out_examples, preset_config, pretrain
+from edursft.generation.prompts import Request, build_prompt, exercise_completion, parse_completion
+from edursft.generation.sampling import SamplingConfig, propose, sample_batch, warp_logits
+from edursft.generation.store import load_generator, read_metadata
+
+PROMPTS = [
+    build_prompt(Request("exercise", "Percent Of", 2)),
+    build_prompt(Request("exercise", "Pythagorean Theorem", 3)),
+    build_prompt(Request("feedback", "Mean", 1, "Find the mean of 2, 4 and 9.", "5", "15")),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("generator") / "tiny"
+    return pretrain(preset_config("tiny", out=out))
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_model_dir):
+    return load_generator(tiny_model_dir)
+
+
+def test_saved_generator_loads_from_disk_with_the_hub_disabled(tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    generator = load_generator(tiny_model_dir)
+    assert generator.model.config.n_layer == 1
+    assert generator.end_token_id == generator.tokenizer.convert_tokens_to_ids("<|end|>")
+    metadata = read_metadata(tiny_model_dir)
+    assert metadata["kind"] == "bootstrap" and metadata["parent"] is None
+    assert metadata["metrics"]["steps"] > 0
+
+
+def test_loading_a_directory_without_a_model_fails_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_generator(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("temperature", "top_k", "top_p"), [(1.0, 0, 1.0), (0.7, 20, 1.0), (1.3, 0, 0.8), (0.9, 50, 0.9)]
+)
+def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(tiny, temperature, top_k, top_p):
+    config = SamplingConfig(
+        temperature=temperature, top_k=top_k, top_p=top_p, samples_per_prompt=3, max_new_tokens=24
+    )
+    samples = sample_batch(tiny, PROMPTS, config, seed=5)
+    assert len(samples) == len(PROMPTS) * 3
+    recomputed = completion_log_probs(
+        tiny,
+        [PROMPTS[s.prompt_index] for s in samples],
+        completion_ids=[s.completion_ids for s in samples],
+        warp=partial(warp_logits, temperature=temperature, top_k=top_k, top_p=top_p),
+    )
+    for sample, row in zip(samples, recomputed, strict=True):
+        assert len(row) == len(sample.completion_ids)
+        assert sample.log_q == pytest.approx(float(row.sum()), abs=1e-4)
+
+
+def test_warping_matches_the_transformers_warpers():
+    torch.manual_seed(0)
+    logits = torch.randn(4, 50) * 3
+    ours = warp_logits(logits, 0.8, 10, 0.7)
+    theirs = TopPLogitsWarper(0.7)(
+        None, TopKLogitsWarper(10)(None, TemperatureLogitsWarper(0.8)(None, logits))
+    )
+    assert torch.equal(torch.isinf(ours), torch.isinf(theirs))
+    assert torch.allclose(ours[~torch.isinf(ours)], theirs[~torch.isinf(theirs)])
+
+
+def test_the_same_seed_gives_the_same_samples(tiny):
+    config = SamplingConfig(samples_per_prompt=2, max_new_tokens=16, top_p=0.95)
+    first = sample_batch(tiny, PROMPTS, config, seed=11)
+    assert sample_batch(tiny, PROMPTS, config, seed=11) == first
+    assert sample_batch(tiny, PROMPTS, config, seed=12) != first
+
+
+def test_propose_yields_lazily_one_candidate_per_sample_with_its_request(tiny):
+    requests = [Request("exercise", "Mean", level) for level in (1, 2, 3)] * 3
+    config = SamplingConfig(samples_per_prompt=2, prompts_per_batch=4, max_new_tokens=8)
+    stream = propose(tiny, requests, config)
+    first = next(stream)
+    assert first.skill == "Mean" and first.kind == "exercise" and first.log_q < 0
+    rest = list(stream)
+    assert len(rest) + 1 == 18
+    assert {c.context["level"] for c in rest} == {1, 2, 3}
+
+
+def test_an_exercise_completion_parses_back_into_its_fields():
+    request = Request("exercise", "Area Triangle", 1)
+    text = exercise_completion(
+        "A triangle has base 4 and height 3. Area?", "4 * 3 / 2 = <<4*3/2=6>>6.", "6", "Halve it."
+    )
+    candidate = parse_completion(request, text, log_q=-3.5)
+    assert (candidate.text, candidate.answer, candidate.hint) == (
+        "A triangle has base 4 and height 3. Area?",
+        "6",
+        "Halve it.",
+    )
+    assert candidate.solution == "4 * 3 / 2 = <<4*3/2=6>>6."
+    assert candidate.context["well_formed"] and candidate.log_q == -3.5
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        "<|end|>",
+        "no tags at all",
+        " x<|answer|>",
+        " a<|solution|>b<|solution|>c<|answer|>1<|hint|>h<|end|>",
+        "\x00<|pad|>",
+    ],
+)
+def test_malformed_generations_become_candidates_that_are_not_well_formed(garbage):
+    candidate = parse_completion(Request("exercise", "Mean", 2), garbage)
+    assert candidate.context["well_formed"] is False
+    assert candidate.context["parse_issues"]
+
+
+def test_feedback_candidates_carry_the_exercise_and_the_wrong_answer():
+    request = Request("feedback", "Mean", 1, "Find the mean of 2 and 4.", "3", "6")
+    candidate = parse_completion(request, " That is the sum; divide by 2.<|end|>")
+    assert candidate.kind == "feedback" and candidate.text == "That is the sum; divide by 2."
+    assert candidate.context["wrong_answer"] == "6" and candidate.context["exercise"].startswith("Find")
+    assert candidate.context["well_formed"]
+
+
+def test_corpora_are_recognised_by_their_content(tmp_path):
+    gsm = tmp_path / "g.jsonl"
+    gsm.write_text(json.dumps({"question": "Q?", "answer": "2+2 = <<2+2=4>>4\n#### 4"}) + "\n")
+    oat = tmp_path / "o.jsonl"
+    record = {
+        "problem_body": "Multiply:",
+        "step_title": "$$4(x+3)$$",
+        "step_body": "",
+        "answers": ["$$4x+12$$"],
+        "skills": ["multiply_a_polynomial"],
+        "lesson": "6.3",
+        "choices": None,
+        "hints": [{"type": "hint", "text": "Distribute the 4."}],
+    }
+    oat.write_text(json.dumps(record) + "\n")
+    (example,) = read_corpus(gsm)
+    assert "<|answer|> 4<|hint|>" in example.completion and example.source == "gsm8k"
+    (example,) = read_corpus(oat)
+    assert "Multiply: 4(x+3)" in example.completion and "<|answer|> 4x+12" in example.completion
+    bad = tmp_path / "b.jsonl"
+    bad.write_text('{"text": "hello"}\n')
+    with pytest.raises(CorpusFormatError, match="line 1"):
+        read_corpus(bad)
+
+
+def test_distinct_n_counts_unique_ngrams_over_all_ngrams():
+    assert distinct_n(["a b a b"], 1) == 0.5
+    assert distinct_n(["a b c", "a b d"], 2) == 0.75
+    assert distinct_n([""], 2) == 0.0
+
+
+def test_perplexity_is_finite_and_above_one_on_held_out_items(tiny):
+    value = perplexity(tiny, held_out_examples(1)[:10])
+    assert 1.0 < value < len(tiny.tokenizer) * 10
