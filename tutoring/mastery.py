@@ -171,11 +171,11 @@ def _counts(student_ids: Sequence[int], skill_pks: Sequence[int] | None = None) 
 def _smoothed(student_id: int, skill_pks: Sequence[int]) -> dict[int, tuple[float, int]]:
     """Laplace-smoothed success rate per skill (the rule before a model exists)."""
     counts = _counts([student_id], skill_pks)
-    values = {}
-    for pk in skill_pks:
-        n, right = counts.get((student_id, pk), (0, 0))
-        values[pk] = ((right + 1) / (n + 2), n)
-    return values
+    return {pk: _laplace(*counts.get((student_id, pk), (0, 0))) for pk in skill_pks}
+
+
+def _laplace(attempts: int, correct: int) -> tuple[float, int]:
+    return (correct + 1) / (attempts + 2), attempts
 
 
 def _write(student_id: int, values: dict[int, tuple[float, int]], at) -> None:
@@ -243,6 +243,7 @@ def recompute_all(student_ids: Sequence[int] | None = None) -> int:
     if student_ids is None:
         student_ids = list(
             LearningRecord.objects.filter(correct__isnull=False)
+            .order_by("student_id")
             .values_list("student_id", flat=True)
             .distinct()
         )
@@ -253,8 +254,11 @@ def recompute_all(student_ids: Sequence[int] | None = None) -> int:
         batch = list(student_ids[start : start + BATCH])
         found = histories(batch)
         if loaded is None:
+            counts = _counts(batch)
             for student_id, (_, touched) in found.items():
-                _write(student_id, _smoothed(student_id, sorted(touched)), now)
+                _write(
+                    student_id, {pk: _laplace(*counts.get((student_id, pk), (0, 0))) for pk in touched}, now
+                )
             done += len(batch)
             continue
         _, model = loaded
