@@ -247,7 +247,8 @@ def _class_quality(scope: Scope) -> _ClassQuality:
         attempts=("n", "sum"), first=("first", "min"), last=("last", "max")
     )
     frame = frame.join(span)
-    weeks = ((frame["last"] - frame["first"]).dt.days / 7.0).clip(lower=1.0)
+    span_of_times = pd.to_datetime(frame["last"], utc=True) - pd.to_datetime(frame["first"], utc=True)
+    weeks = (span_of_times.dt.days / 7.0).clip(lower=1.0)
     frame["per_week"] = frame["attempts"] / frame["active"].replace(0, np.nan) / weeks
     gains, gain_source = selectors.gain_inputs(scope)
     if not gains.empty:
