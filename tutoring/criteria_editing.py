@@ -16,6 +16,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from edursft.criteria import Candidate, SpecError, load_spec
+from edursft.seed import expand_seed, seed_skills
+from edursft.seed.templates import TEMPLATES
 from tutoring.audit import record_event
 from tutoring.models import CriteriaSet, ModelVersion, Skill
 
@@ -46,13 +49,11 @@ class PreviewRow:
 
 
 def validate(spec: dict) -> list[FieldError]:
-    """The engine's verdict on a specification: empty when valid, else the first problem and its field."""
-    from edursft.criteria import SpecError, load_spec
-
+    """The engine's verdict on a specification: empty when valid, else the problem and its field path."""
     try:
         load_spec(spec)
     except SpecError as error:
-        return [FieldError(error.field or "specification", str(error))]
+        return [FieldError(error.field or "(whole specification)", error.message)]
     return []
 
 
@@ -76,7 +77,6 @@ def save(actor: AbstractBaseUser, criteria_set: CriteriaSet, spec: dict, skills)
 
 def preview(spec: dict, skills: list[Skill], size: int = PREVIEW_SIZE, seed: int = 0) -> list[PreviewRow]:
     """Sample ``size`` candidates for the skills and report each criterion's outcome on each."""
-    from edursft.criteria import load_spec
     from edursft.sampling import run_sampling
 
     loaded = load_spec(spec)
@@ -104,11 +104,6 @@ def preview(spec: dict, skills: list[Skill], size: int = PREVIEW_SIZE, seed: int
 
 def _proposals(skills: list[Skill], size: int, seed: int) -> list:
     """Candidates from the active generator, else from the seed templates of the chosen skills."""
-    from edursft.criteria.candidate import Candidate
-
-    from edursft.seed import expand_seed, seed_skills
-    from edursft.seed.templates import TEMPLATES
-
     names = [s.name for s in skills] or list(seed_skills().values())
     version = ModelVersion.objects.filter(
         kind=ModelVersion.Kind.GENERATOR, status=ModelVersion.Status.ACTIVE

@@ -1,0 +1,69 @@
+"""The criteria editor: the engine's validation, field by field; saving is audited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from tutoring.models import AuditEvent, CriteriaSet
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, url, spec, **extra):
+    data = {"name": "Fractions practice", "spec_text": json.dumps(spec), "is_active": "on", **extra}
+    return client.post(url, data)
+
+
+def test_a_wrong_value_is_reported_with_its_field_path(client, school, invalid_spec):
+    spec, field = invalid_spec
+    client.force_login(school.tina)
+    page = _post(client, reverse("teacher-criteria-edit", args=[school.criteria_a.pk]), spec).content.decode()
+    assert f'<code class="field-name">{field}</code>' in page
+    assert "must be greater than 0" in page
+    school.criteria_a.refresh_from_db()
+    assert school.criteria_a.spec != spec
+
+
+def test_text_that_is_not_json_is_reported_at_the_specification_field(client, school):
+    client.force_login(school.tina)
+    response = client.post(
+        reverse("teacher-criteria-new"), {"name": "Broken", "spec_text": '{"criteria": [', "is_active": "on"}
+    )
+    assert "Not valid JSON at line 1" in response.content.decode()
+    assert not CriteriaSet.objects.filter(name="Broken").exists()
+
+
+def test_saving_a_valid_specification_stores_it_and_audits_it(client, school, valid_spec):
+    client.force_login(school.tina)
+    response = _post(
+        client,
+        reverse("teacher-criteria-new"),
+        valid_spec,
+        classroom=school.class_a.pk,
+        skills=[school.fractions.pk],
+        save="1",
+    )
+    created = CriteriaSet.objects.get(name="Fractions practice")
+    assert response.status_code == 302
+    assert created.spec == valid_spec and created.owner == school.tina
+    assert list(created.skills.all()) == [school.fractions]
+    assert AuditEvent.objects.filter(action="criteria.create", actor=school.tina).exists()
+
+
+def test_a_teacher_cannot_attach_criteria_to_another_teachers_class(client, school, valid_spec):
+    client.force_login(school.tina)
+    page = _post(
+        client, reverse("teacher-criteria-new"), valid_spec, classroom=school.class_b.pk
+    ).content.decode()
+    assert "Select a valid choice" in page
+    assert not CriteriaSet.objects.filter(name="Fractions practice").exists()
+
+
+def test_every_field_of_the_criteria_form_has_a_label(client, school):
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-criteria-new")).content.decode()
+    for name in ["name", "classroom", "skills", "is_active", "spec_text"]:
+        assert f'<label for="id_{name}">' in page, name
