@@ -410,18 +410,32 @@ def _feedback_panel(scope: Scope, classes: _ClassQuality) -> Panel:
 
 
 def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, float]]:
-    """Proposals, accepted, mean acceptance probability and per-criterion pass rates from run stats."""
-    proposals = float(stats.get("proposals") or 0)
-    accepted = float(stats.get("accepted") or 0)
-    mean_probability = stats.get("mean_acceptance_probability")
-    rates = stats.get("pass_rates") or {}
-    if not rates and isinstance(stats.get("criteria"), dict):
-        rates = {
-            name: value.get("pass_rate")
-            for name, value in stats["criteria"].items()
-            if isinstance(value, dict) and value.get("pass_rate") is not None
-        }
-    return proposals, accepted, mean_probability, {name: float(rate) for name, rate in rates.items()}
+    """Proposals, accepted, mean acceptance probability and per-criterion pass rates of a run.
+
+    ``stats`` is what the pipeline stores: the rejection sampler's statistics
+    (edursft.sampling ``SamplingRun.stats()``) per skill under "skills", or one
+    sampler's statistics at the top level. Rates over skills are weighted by
+    each skill's proposals.
+    """
+    parts = [part for part in (stats.get("skills") or {}).values() if isinstance(part, dict)] or [stats]
+    proposals = sum(float(part.get("proposals") or 0) for part in parts)
+    accepted = sum(float(part.get("accepted") or 0) for part in parts)
+    if not proposals:
+        proposals, accepted = float(stats.get("proposals") or 0), float(stats.get("accepted") or 0)
+    passed: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    probability, probability_weight = 0.0, 0.0
+    for part in parts:
+        weight = float(part.get("proposals") or 0)
+        if part.get("mean_acceptance_prob") is not None and weight:
+            probability += float(part["mean_acceptance_prob"]) * weight
+            probability_weight += weight
+        for label, criterion in (part.get("criteria") or {}).items():
+            if isinstance(criterion, dict) and criterion.get("pass_rate") is not None and weight:
+                passed[label] = passed.get(label, 0.0) + float(criterion["pass_rate"]) * weight
+                seen[label] = seen.get(label, 0.0) + weight
+    mean_probability = probability / probability_weight if probability_weight else None
+    return proposals, accepted, mean_probability, {label: passed[label] / seen[label] for label in passed}
 
 
 def generation_quality(runs) -> list[Panel]:

@@ -190,16 +190,29 @@ def build_class(seed: int = 7) -> int:
         Recommendation.objects.bulk_create(recommendations, batch_size=5000)
         criteria = CriteriaSet.objects.create(name="Bench criteria", owner=teacher, classroom=room, spec={})
         for i in range(RUNS):
-            proposals = rng.randint(200, 400)
+            # As the pipeline stores them: the sampler's statistics per skill, plus totals.
+            per_skill = {}
+            for skill in rng.sample(skills, 5):
+                proposals = rng.randint(40, 80)
+                accepted = proposals // 4
+                per_skill[str(skill.pk)] = {
+                    "proposals": proposals,
+                    "accepted": accepted,
+                    "acceptance_rate": accepted / proposals,
+                    "mean_acceptance_prob": rng.uniform(0.2, 0.4),
+                    "criteria": {
+                        "answer_verified": {"pass_rate": rng.uniform(0.4, 0.8), "hard": True},
+                        "length": {"pass_rate": rng.uniform(0.8, 1.0), "hard": True},
+                        "skill_relevance": {"pass_rate": rng.uniform(0.5, 0.9), "hard": False},
+                    },
+                }
+            proposals = sum(part["proposals"] for part in per_skill.values())
+            accepted = sum(part["accepted"] for part in per_skill.values())
             run = GenerationRun.objects.create(
                 criteria=criteria,
                 round=i // 5,
                 status=GenerationRun.Status.SUCCEEDED,
-                stats={
-                    "proposals": proposals,
-                    "accepted": proposals // 4,
-                    "pass_rates": {"answer_verified": rng.uniform(0.4, 0.8), "length": rng.uniform(0.8, 1.0)},
-                },
+                stats={"skills": per_skill, "proposals": proposals, "accepted": accepted},
             )
             Item.objects.bulk_create(
                 [

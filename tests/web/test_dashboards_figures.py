@@ -11,6 +11,7 @@ from analytics import dashboards
 from analytics.models import Assessment
 from analytics.selectors import Scope
 from tests import factories
+from tests.fixtures.dashboards import sampler_stats
 from tutoring.models import GenerationRun, Item, LearningRecord, Mastery, MasterySnapshot, Recommendation
 
 
@@ -166,21 +167,37 @@ def test_generation_runs_show_acceptance_pass_and_approval_rates(dashboard_schoo
     assert (row["Proposals"], row["Accepted"], row["Acceptance rate"]) == (40, 10, 0.25)
     # Three approved and one rejected of the reviewed; the one awaiting review does not count.
     assert (row["Approval rate"], row["Awaiting review"]) == (0.75, 1)
-    criteria = _panel(panels, "criteria").table
-    assert _row(criteria, "Run", f"#{dashboard_school.run.pk}")["answer_verified"] == 0.5
+    criteria = _row(_panel(panels, "criteria").table, "Run", f"#{dashboard_school.run.pk}")
+    # Pass rates of the two skills weighted by their proposals: (0.6 * 30 + 0.2 * 10) / 40.
+    assert (criteria["answer_verified"], criteria["length"]) == (0.5, 0.9)
+    assert row["Mean acceptance probability"] == 0.25
 
 
 def test_runs_of_a_round_are_pooled_with_pass_rates_weighted_by_proposals(dashboard_school):
     GenerationRun.objects.create(
         criteria=dashboard_school.run.criteria,
         round=1,
-        stats={"proposals": 60, "accepted": 30, "pass_rates": {"answer_verified": 0.8, "length": 1.0}},
+        stats=sampler_stats(
+            {dashboard_school.fractions.pk: (60, 30, {"answer_verified": 0.8, "length": 1.0})}
+        ),
     )
     runs = GenerationRun.objects.filter(criteria=dashboard_school.run.criteria)
     rounds = _panel(dashboards.generation_quality(runs), "rounds").table
     row = _row(rounds, "Round", 1)
     assert (row["Runs"], row["Proposals"], row["Accepted"], row["Acceptance rate"]) == (2, 100, 40, 0.4)
     assert row["Pass rate: answer_verified"] == pytest.approx((0.5 * 40 + 0.8 * 60) / 100)
+
+
+def test_a_single_samplers_statistics_are_read_too(dashboard_school):
+    from analytics.dashboards import sampler_figures
+
+    stats = {
+        "proposals": 8,
+        "accepted": 2,
+        "mean_acceptance_prob": 0.3,
+        "criteria": {"length": {"pass_rate": 0.75}},
+    }
+    assert sampler_figures(stats) == (8, 2, 0.3, {"length": 0.75})
 
 
 def test_approval_rate_counts_only_generated_items(dashboard_school):
