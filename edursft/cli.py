@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edursft.studentmodel.cli",
     "edursft.recommender.cli",
     "edursft.generation.cli",
+    "edursft.sampling.cli",
 )
 
 

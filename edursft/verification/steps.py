@@ -1,0 +1,190 @@
+"""Re-checking a worked solution step by step (GSM8K style).
+
+A GSM8K solution (Cobbe et al. 2021, "Training Verifiers to Solve Math Word
+Problems") writes each calculation twice: in prose (``16 - 3 - 4 = 9``) and as a
+calculator annotation (``<<16-3-4=9>>``), and ends with ``#### 18``. A solution
+is verified when every annotation and every prose equation recomputes exactly
+(allowing the author's rounding), the number shown after an annotation is the
+annotation's result, and the final answer is the value of the last calculation.
+Anything that cannot be checked (no calculations at all) does not verify.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+from edursft.verification.arithmetic import (
+    NotArithmeticError,
+    evaluate_arithmetic,
+    matches_written_value,
+    parse_decimal,
+)
+
+MAX_SOLUTION_CHARS = 6000
+_ANNOTATION = re.compile(r"<<([^<>]*)>>")
+_SHOWN_NUMBER = re.compile(r"\s*\$?(-?\d+(?:,\d{3})*(?:\.\d+)?)(?!\s*/\s*\d)")
+# A prose calculation: numbers joined by operators, then "=" and more of the same.
+_TERM = r"\(?\s*\$?\d[\d,]*(?:\.\d+)?\s*%?\s*\)?"
+_OPERATOR = r"[-+*/×÷xX^–−]"
+_EXPRESSION = rf"{_TERM}(?:\s*{_OPERATOR}\s*{_TERM})*"
+_PROSE_EQUATION = re.compile(rf"(?<![\w.,$:]){_EXPRESSION}(?:\s*=\s*{_EXPRESSION})+(?![\w.]*\w)")
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """One recomputed calculation: where it is, what was written, and what it really gives."""
+
+    line: int
+    written: str
+    computed: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Outcome of checking a worked solution; ``failed_line`` is 1-based (None: ok or not line-specific)."""
+
+    ok: bool
+    reason: str
+    failed_line: int | None = None
+    steps: tuple[StepCheck, ...] = ()
+    final_value: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready form for run records."""
+        return asdict(self)
+
+
+def _format(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.10g}"
+
+
+def _check_annotation(body: str, line: int) -> tuple[StepCheck, Fraction | None]:
+    if "=" not in body:
+        return StepCheck(line, body, "", False), None
+    expression, stated = body.rsplit("=", 1)
+    try:
+        value = evaluate_arithmetic(expression)
+        # A result written as a fraction (<<3/4=3/4>>) must be exactly that fraction.
+        ok = matches_written_value(value, stated) or (
+            parse_decimal(stated) is None and evaluate_arithmetic(stated) == value
+        )
+    except NotArithmeticError as error:
+        return StepCheck(line, body, str(error), False), None
+    return StepCheck(line, body, _format(value), ok), value
+
+
+def _check_prose(text: str, line: int) -> tuple[list[StepCheck], tuple[Fraction, str] | None]:
+    """Every ``a op b = c = d`` chain in the prose, each side equal to the one before.
+
+    Returns the checks and the last chain's result (its value and how to write it).
+    """
+    checks: list[StepCheck] = []
+    last: tuple[Fraction, str] | None = None
+    for match in _PROSE_EQUATION.finditer(text):
+        # Skip chains we cannot read whole: "60g * 4/5 = 48" (a unit inside), "3 1/2 - 2" (a mixed
+        # number), "$350 000" (a space as thousands separator), "18 = 3 * x" (a variable after).
+        before, after = text[: match.start()], text[match.end() :]
+        if re.search(r"(?:[-+*/×÷^–−%)]|\bx|\d)\s*$", before) or re.match(rf"\s*(?:{_OPERATOR}|\()", after):
+            continue
+        sides = match.group(0).split("=")
+        try:
+            values = [evaluate_arithmetic(side) for side in sides]
+        except NotArithmeticError:
+            continue
+        for previous, side, value in zip(values, sides[1:], values[1:], strict=False):
+            ok = (
+                matches_written_value(previous, side)
+                if parse_decimal(side) is not None
+                else value == previous
+            )
+            if not ok and side.strip().endswith("%"):
+                # "(75/100)*100 = 75%": the % labels the number just computed.
+                ok = matches_written_value(previous, side.strip().removesuffix("%"))
+            checks.append(StepCheck(line, match.group(0).strip(), _format(previous), ok))
+        result = values[-1]
+        last = (result, f"{_format(result * 100)}%" if "%" in sides[-1] else _format(result))
+    return checks, last
+
+
+def check_worked_solution(
+    solution: str, final_answer: str, *, require_last_step: bool = False
+) -> VerificationResult:
+    """Recompute every calculation of ``solution`` and check ``final_answer`` is one of its results.
+
+    With ``require_last_step`` the answer must be the last calculation's result. That
+    also catches a solution that stops one step early, but 3% of real GSM8K solutions
+    state their last step in words ("so 0.4 means 40 percent") and would fail it.
+    """
+    from edursft.verification.answers import answers_equivalent  # answers imports this module
+
+    if len(solution) > MAX_SOLUTION_CHARS:
+        return VerificationResult(False, f"solution longer than {MAX_SOLUTION_CHARS} characters")
+    steps: list[StepCheck] = []
+    results: list[tuple[Fraction, str, int]] = []
+    for number, raw_line in enumerate(solution.splitlines(), start=1):
+        line = raw_line.strip()
+        if line.startswith("####"):
+            stated = line.removeprefix("####").strip()
+            if not answers_equivalent(stated, final_answer):
+                return VerificationResult(
+                    False, f"the solution ends with {stated!r} but the answer is {final_answer!r}", number
+                )
+            continue
+        for match in _ANNOTATION.finditer(line):
+            check, value = _check_annotation(match.group(1), number)
+            steps.append(check)
+            if not check.ok:
+                return VerificationResult(
+                    False,
+                    f"line {number}: {check.written} does not hold ({check.computed})",
+                    number,
+                    tuple(steps),
+                )
+            shown = _SHOWN_NUMBER.match(line, match.end())
+            stated_result = match.group(1).rsplit("=", 1)[1]
+            if shown and not matches_written_value(value, shown.group(1)):
+                return VerificationResult(
+                    False,
+                    f"line {number}: the calculation gives {stated_result} "
+                    f"but the text says {shown.group(1)}",
+                    number,
+                    tuple(steps),
+                )
+            results.append((value, _format(value), number))
+        prose_checks, prose_last = _check_prose(_ANNOTATION.sub("", line), number)
+        for check in prose_checks:
+            steps.append(check)
+            if not check.ok:
+                return VerificationResult(
+                    False, f"line {number}: {check.written} does not hold", number, tuple(steps)
+                )
+        if prose_last is not None:
+            results.append((*prose_last, number))
+    if not results:
+        return VerificationResult(False, "no calculation in the solution can be checked")
+    candidates = results[-1:] if require_last_step else results[::-1]
+    for value, text, _ in candidates:
+        if matches_written_value(value, final_answer) or answers_equivalent(final_answer, text):
+            return VerificationResult(
+                True, "every step recomputes and the answer follows", None, tuple(steps), text
+            )
+    last_text, last_line = results[-1][1], results[-1][2]
+    where = "the last step" if require_last_step else "any step"
+    return VerificationResult(
+        False,
+        f"the answer {final_answer!r} does not follow from {where} (last result {last_text})",
+        last_line,
+        tuple(steps),
+        last_text,
+    )
+
+
+def count_calculations(solution: str) -> int:
+    """How many calculations a solution writes out (annotations, else prose equations)."""
+    annotations = len(_ANNOTATION.findall(solution))
+    if annotations:
+        return annotations
+    return sum(len(_check_prose(line, 0)[0]) for line in solution.splitlines())
