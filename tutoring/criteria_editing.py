@@ -16,13 +16,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from edursft.criteria import Candidate, SpecError, load_spec
+from edursft.criteria import Candidate, CriteriaContext, SpecError, load_spec
+from edursft.sampling import run_sampling
 from edursft.seed import expand_seed, seed_skills
 from edursft.seed.templates import TEMPLATES
 from tutoring.audit import record_event
-from tutoring.models import CriteriaSet, ModelVersion, Skill
+from tutoring.models import CriteriaSet, Item, ModelVersion, Skill
 
 PREVIEW_SIZE = 6
+EXISTING_TEXTS = 2000  # most recent exercises of the skills, for the novelty criterion
 
 
 @dataclass(frozen=True)
@@ -77,29 +79,30 @@ def save(actor: AbstractBaseUser, criteria_set: CriteriaSet, spec: dict, skills)
 
 def preview(spec: dict, skills: list[Skill], size: int = PREVIEW_SIZE, seed: int = 0) -> list[PreviewRow]:
     """Sample ``size`` candidates for the skills and report each criterion's outcome on each."""
-    from edursft.sampling import run_sampling
-
     loaded = load_spec(spec)
-    proposals = _proposals(skills, size, seed)
-    run = run_sampling(proposals, loaded, n_accept=size, seed=seed)
-    rows = []
-    for decision in run.decisions:
-        candidate = decision.candidate
-        rows.append(
-            PreviewRow(
-                text=candidate.text,
-                answer=candidate.answer,
-                skill=candidate.skill,
-                accepted=bool(decision.accepted),
-                outcomes=[
-                    CriterionOutcome(
-                        r.name, bool(r.passed), getattr(r, "score", None), getattr(r, "detail", "")
-                    )
-                    for r in decision.results
-                ],
-            )
+    chosen = skills or list(Skill.objects.filter(name__in=seed_skills().values()))
+    context = CriteriaContext(
+        skill_descriptions={s.name: s.description or s.name for s in chosen},
+        existing_texts=list(
+            Item.objects.filter(kind=Item.Kind.EXERCISE, skills__in=chosen)
+            .order_by("-id")
+            .values_list("text", flat=True)[:EXISTING_TEXTS]
+        ),
+    )
+    run = run_sampling(_proposals(skills, size, seed), loaded, context=context, n_accept=size, seed=seed)
+    return [
+        PreviewRow(
+            text=decision.candidate.text,
+            answer=decision.candidate.answer or "",
+            skill=decision.candidate.skill or "",
+            accepted=decision.accepted,
+            outcomes=[
+                CriterionOutcome(label, outcome.passed, outcome.score, outcome.reason or "")
+                for label, outcome in decision.outcomes.items()
+            ],
         )
-    return rows
+        for decision in run.decisions
+    ]
 
 
 def _proposals(skills: list[Skill], size: int, seed: int) -> list:

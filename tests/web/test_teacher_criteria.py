@@ -67,3 +67,21 @@ def test_every_field_of_the_criteria_form_has_a_label(client, school):
     page = client.get(reverse("teacher-criteria-new")).content.decode()
     for name in ["name", "classroom", "skills", "is_active", "spec_text"]:
         assert f'<label for="id_{name}">' in page, name
+
+
+def test_the_preview_shows_each_candidates_outcome_on_every_criterion(client, school, valid_spec):
+    client.force_login(school.tina)
+    page = _post(
+        client,
+        reverse("teacher-criteria-edit", args=[school.criteria_a.pk]),
+        valid_spec,
+        skills=[school.fractions.pk],
+        preview="1",
+    ).content.decode()
+    assert 'id="preview"' in page
+    rows = page.count('<ul class="outcomes">')
+    assert rows >= 1
+    for label in ("length", "answer_verified", "banned_terms"):
+        assert f">{label}: " in page
+    school.criteria_a.refresh_from_db()
+    assert school.criteria_a.spec != valid_spec  # a preview saves nothing
