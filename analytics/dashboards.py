@@ -252,8 +252,11 @@ def _class_quality(scope: Scope) -> _ClassQuality:
     frame["per_week"] = frame["attempts"] / frame["active"].replace(0, np.nan) / weeks
     gains, gain_source = selectors.gain_inputs(scope)
     if not gains.empty:
-        gains["g"] = _hake_gain(gains["pre"], gains["post"])
-        frame["gain"] = gains.groupby("classroom_id")["g"].mean()
+        # Hake's course-level <g>: from the class's average pre and post (over skills,
+        # weighted by students), so one skill with a near-perfect pre-test cannot swamp it.
+        pre = _weighted(gains, "classroom_id", "pre", "students")
+        post = _weighted(gains, "classroom_id", "post", "students")
+        frame["gain"] = _hake_gain(pre, post)
     else:
         frame["gain"] = np.nan
     value_added, expected_note = _value_added(attempts)
@@ -315,7 +318,7 @@ def _class_outcomes_panel(classes: _ClassQuality) -> Panel:
     ]
     frame = frame.reindex(columns=columns)
     note = (
-        f"Normalised gain from {classes.gain_source}, averaged over skills. "
+        f"Normalised gain from {classes.gain_source}, on the class's average pre and post over skills. "
         f"Value added = observed minus expected success. {classes.expected_note}"
     )
     figure = None

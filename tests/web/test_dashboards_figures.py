@@ -214,3 +214,22 @@ def test_snapshots_outside_the_date_range_are_left_out(dashboard_school):
     scope = _scope(dashboard_school, start=date(2026, 9, 14), end=date(2026, 9, 20))
     over_time = _panel(dashboards.learning_outcomes(scope), "over-time")
     assert over_time.table["Week starting"].tolist() == ["2026-09-14"]
+
+
+def test_a_class_gain_is_hakes_g_of_its_average_pre_and_post_over_skills(db):
+    from datetime import date
+
+    from analytics.models import AssessmentResult
+
+    room, pupil = factories.ClassroomFactory(name="Mixed"), factories.student()
+    room.students.add(pupil)
+    for skill_name, before, after in [("Near perfect", 0.9, 0.5), ("Weak start", 0.2, 0.6)]:
+        skill = factories.SkillFactory(name=skill_name)
+        for phase, score in [("pre", before), ("post", after)]:
+            test = Assessment.objects.create(
+                name=skill_name, classroom=room, skill=skill, phase=phase, given_on=date(2026, 9, 1)
+            )
+            AssessmentResult.objects.create(assessment=test, student=pupil, score=score)
+    outcomes = _panel(dashboards.teaching_quality(Scope((room.pk,))), "class-outcomes")
+    # Averages 0.55 before and after: g = 0, where averaging per-skill g (-4 and 0.5) would say -1.75.
+    assert _row(outcomes.table, "Class", "Mixed")["Average normalised gain"] == 0
