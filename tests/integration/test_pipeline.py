@@ -48,11 +48,10 @@ def _succeeded(run: PipelineRun, pool) -> PipelineRun:
     return run
 
 
-def test_full_run_goes_from_records_to_a_promoted_model_and_fresh_recommendations(celery_workers):
+def test_full_run_goes_from_records_to_a_promoted_model_and_fresh_recommendations(celery_worker):
     students = add_school_records(students=24, attempts=30, skills=3)
     ItemFactory(skills=list(Skill.objects.all()))
-    celery_workers.start()
-    run = _succeeded(_trigger(), celery_workers)
+    run = _succeeded(_trigger(), celery_worker)
     active = registry.active_version(Kind.STUDENT_MODEL)
     assert active.pipeline_run_id == run.pk
     assert registry.verified_path(active).is_dir()
@@ -60,9 +59,9 @@ def test_full_run_goes_from_records_to_a_promoted_model_and_fresh_recommendation
     assert run.stages["recommendations"]["status"] == "done"
 
 
-def test_worker_killed_mid_training_redelivers_the_stage_and_the_next_run_works(celery_workers):
+def test_worker_killed_mid_training_redelivers_the_stage_and_the_next_run_works(celery_worker):
     add_school_records(students=40, attempts=40, skills=4)
-    worker = celery_workers.start()
+    worker = celery_worker.workers[0]
     slow = {"student_max_epochs": 40, "student_patience": 40, "student_time_budget_s": 6.0}
     run = _trigger(**slow)
     deadline = time.monotonic() + RUN_TIMEOUT_S
@@ -74,7 +73,7 @@ def test_worker_killed_mid_training_redelivers_the_stage_and_the_next_run_works(
     assert pid != worker.process.pid  # the pool's child, not the worker's main process
     os.kill(pid, signal.SIGKILL)
 
-    run = _succeeded(run, celery_workers)
+    run = _succeeded(run, celery_worker)
     assert run.stages["student_model"]["attempts"] == 2
     interrupted = ModelVersion.objects.get(pipeline_run=run, status=Status.FAILED)
     assert "worker" in interrupted.failure_reason
@@ -83,7 +82,7 @@ def test_worker_killed_mid_training_redelivers_the_stage_and_the_next_run_works(
     assert not list((registry.kind_root(Kind.STUDENT_MODEL)).glob(".staging-*"))
 
     add_school_records(students=10, attempts=20, skills=4, seed=1)
-    following = _succeeded(_trigger(), celery_workers)
+    following = _succeeded(_trigger(), celery_worker)
     warm = ModelVersion.objects.get(pipeline_run=following, kind=Kind.STUDENT_MODEL)
     assert warm.status == Status.ACTIVE and warm.parent_id == active.pk
 
@@ -101,33 +100,31 @@ def test_two_workers_on_different_queues_share_one_run(celery_workers):
     assert hosts("mastery") == hosts("evaluate") == hosts("recommendations") == {front.hostname}
 
 
-def test_failed_gate_keeps_the_old_version_active(celery_workers):
+def test_failed_gate_keeps_the_old_version_active(celery_worker):
     add_school_records(students=30, attempts=30, skills=3)
-    celery_workers.start()
-    first = _succeeded(_trigger(), celery_workers)
+    first = _succeeded(_trigger(), celery_worker)
     old = registry.active_version(Kind.STUDENT_MODEL)
     assert old.pipeline_run_id == first.pk
 
     add_school_records(students=10, attempts=30, skills=3, seed=2)
     # A margin of -1 demands an AUC gain of a whole point: no candidate can pass.
-    second = _succeeded(_trigger(auc_margin=-1.0), celery_workers)
+    second = _succeeded(_trigger(auc_margin=-1.0), celery_worker)
     kept_out = ModelVersion.objects.get(pipeline_run=second, kind=Kind.STUDENT_MODEL)
     assert kept_out.status == Status.FAILED and "gate" in kept_out.failure_reason
     assert registry.active_version(Kind.STUDENT_MODEL) == old
     assert "kept out" in second.stages["promote"]["message"]
 
 
-def test_rollback_after_a_promotion_restores_the_previous_version(celery_workers, client):
+def test_rollback_after_a_promotion_restores_the_previous_version(celery_worker, client):
     from django.urls import reverse
 
     from tests.factories import school_admin
 
     add_school_records(students=30, attempts=30, skills=3)
-    celery_workers.start()
-    _succeeded(_trigger(), celery_workers)
+    _succeeded(_trigger(), celery_worker)
     first = registry.active_version(Kind.STUDENT_MODEL)
     add_school_records(students=10, attempts=30, skills=3, seed=3)
-    _succeeded(_trigger(auc_margin=1.0), celery_workers)  # any AUC passes
+    _succeeded(_trigger(auc_margin=1.0), celery_worker)  # any AUC passes
     second = registry.active_version(Kind.STUDENT_MODEL)
     assert second != first
 

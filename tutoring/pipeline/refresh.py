@@ -22,9 +22,8 @@ def _batches(ids: list[int]) -> list[list[int]]:
 
 def refresh_all_mastery(progress: Progress) -> int:
     """Recompute mastery of every student with graded records; returns how many."""
-    ids = sorted(
-        LearningRecord.objects.filter(correct__isnull=False).values_list("student_id", flat=True).distinct()
-    )
+    graded = LearningRecord.objects.filter(correct__isnull=False).order_by("student_id")
+    ids = list(graded.values_list("student_id", flat=True).distinct())
     done = 0
     for batch in _batches(ids):
         mastery.recompute_all(batch)
