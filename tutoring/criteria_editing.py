@@ -9,14 +9,14 @@ passed or failed before the specification drives a real generation run.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from edursft.criteria import Candidate, CriteriaContext, SpecError, load_spec
+from edursft.criteria import REGISTRY, Candidate, CriteriaContext, SpecError, load_spec
 from edursft.sampling import run_sampling
 from edursft.seed import expand_seed, seed_skills
 from edursft.seed.templates import TEMPLATES
@@ -48,6 +48,30 @@ class PreviewRow:
     skill: str
     accepted: bool
     outcomes: list[CriterionOutcome]
+
+
+@dataclass(frozen=True)
+class CriterionHelp:
+    name: str
+    summary: str
+    kinds: str
+    params: str  # "min_words=8, max_words=150"
+
+
+def available_criteria() -> list[CriterionHelp]:
+    """Every registered criterion with its parameters and defaults, for the editor's reference list."""
+    found = []
+    for name, criterion in sorted(REGISTRY.items()):
+        params = []
+        for f in fields(criterion):
+            if not f.init or f.name.startswith("_"):
+                continue
+            has_default = f.default is not MISSING or f.default_factory is not MISSING
+            default = f.default if f.default is not MISSING else "…"
+            params.append(f"{f.name}={default!r}" if has_default else f"{f.name} (required)")
+        summary = " ".join((criterion.__doc__ or "").strip().split("\n\n")[0].split()).replace("``", "")
+        found.append(CriterionHelp(name, summary, ", ".join(criterion.kinds), ", ".join(params)))
+    return found
 
 
 def validate(spec: dict) -> list[FieldError]:

@@ -85,3 +85,12 @@ def test_the_preview_shows_each_candidates_outcome_on_every_criterion(client, sc
         assert f">{label}: " in page
     school.criteria_a.refresh_from_db()
     assert school.criteria_a.spec != valid_spec  # a preview saves nothing
+
+
+def test_the_editor_lists_every_registered_criterion(client, school):
+    from edursft.criteria import REGISTRY
+
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-criteria-new")).content.decode()
+    for name in REGISTRY:
+        assert f"<code>{name}</code>" in page, name

@@ -117,7 +117,13 @@ def _criteria_page(request: HttpRequest, criteria_set=None) -> HttpResponse:
             )
             messages.success(request, f"Saved criteria “{saved.name}”.")
             return redirect("teacher-criteria-edit", pk=saved.pk)
-    context = {"form": form, "field_errors": field_errors, "preview": preview, "criteria_set": criteria_set}
+    context = {
+        "form": form,
+        "field_errors": field_errors,
+        "preview": preview,
+        "criteria_set": criteria_set,
+        "available": criteria_editing.available_criteria(),
+    }
     return render(request, "tutoring/teacher/criteria_form.html", context)
 
 
