@@ -260,6 +260,16 @@ class LearningRecord(models.Model):
         indexes = [
             models.Index(fields=["student", "position"], name="record_student_position"),
             models.Index(fields=["skill", "finished_at"], name="record_skill_time"),
+            # The dashboards' per-(student, skill) windows (early/late halves, next attempt
+            # after feedback) read records in this order: no sort, and with the trailing
+            # columns an index-only scan (analytics/selectors.py; bench/dashboard.py).
+            models.Index(
+                fields=[
+                    *("student", "skill", "finished_at", "position", "id"),
+                    *("correct", "item", "feedback_item"),
+                ],
+                name="record_student_skill_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
