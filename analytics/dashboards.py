@@ -390,8 +390,8 @@ def _feedback_panel(scope: Scope, classes: _ClassQuality) -> Panel:
     frame = selectors.feedback_followups(scope)
     columns = ["Class", "Feedback", "Wrong answers followed up", "Success on next attempt"]
     note = (
-        "After each wrong answer, the success rate of the student's next attempt on the same item "
-        "(the same skill when a record has no item), by the kind of feedback shown."
+        "After each wrong answer, the success rate of the student's next attempt on the same skill "
+        "(a retry or the skill's next exercise), by the kind of feedback shown."
     )
     if frame.empty:
         return Panel("feedback", "Feedback effectiveness", pd.DataFrame(columns=columns), note=note)

@@ -401,14 +401,17 @@ NO_FEEDBACK = "none"
 def feedback_followups(scope: Scope) -> pd.DataFrame:
     """Per class and kind of feedback after a wrong answer: how often the next attempt succeeded.
 
-    The next attempt is the student's next graded attempt on the same item (on
-    the same skill for records without an item), found with LEAD in the
-    database. The kind is the feedback item's source, or "none" when the
-    wrong answer got no feedback item (a hint at most).
+    The next attempt is the student's next graded attempt on the same skill
+    (a retry of the item, or the skill's next exercise), found with LEAD in the
+    database over the same window order as the gain's, which the record index
+    (student, skill, finished_at, position, id) delivers without a sort. The
+    kind is the feedback item's source, or "none" when the wrong answer got no
+    feedback item (a hint at most).
     """
-    partition = [F("student_id"), F("item_id"), F("skill_id")]
+    partition = [F("student_id"), F("skill_id")]
     followed = (
         records(scope)
+        .filter(skill_id__isnull=False)
         .annotate(
             kind=F("feedback_item__source"),
             next_success=Window(Lead(SUCCESS), partition_by=partition, order_by=_attempt_order()),
