@@ -1,12 +1,12 @@
 """Which items and resources to offer a student next, and why.
 
 The policy reads the student model's mastery and predicted success and ranks
-candidates by four rules a teacher can check: work on skills not yet mastered,
+candidates by rules a teacher can check: work on skills not yet mastered,
 prerequisites before what builds on them, items in the productive-difficulty
 band (neither trivial nor hopeless: the "desirable difficulties" of Bjork 1994,
-operationalised as a predicted success band the teacher sets), and variety
-across skills. Inputs are plain data so the site and the pipeline can call it
-with whatever they load.
+operationalised as a predicted success band the teacher sets), variety across
+skills, and within those, the item the model expects to raise mastery most.
+Inputs are plain data so the site and the pipeline can call it with what they load.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edursft.studentmodel.artifacts import StudentModel
-from edursft.studentmodel.mastery import MasteryState, predict_items
+from edursft.studentmodel.mastery import MasteryState, expected_mastery_gain
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ def recommend(
     candidates = [i for i in items if config.resources or i.kind == "exercise"]
     exercises = [i for i in candidates if i.kind == "exercise"]
     success: dict[str, float] = {}
+    gains: dict[str, float] = {}
     if exercises:
         vectors = None
         if any(i.embedding is not None for i in exercises):
@@ -89,12 +90,13 @@ def recommend(
             vectors = np.stack(
                 [np.zeros(dim, np.float32) if i.embedding is None else i.embedding for i in exercises]
             )
-        predicted = predict_items(model, state, [i.skills for i in exercises], vectors)
+        predicted, expected = expected_mastery_gain(model, state, [i.skills for i in exercises], vectors)
         success = {i.item_id: float(p) for i, p in zip(exercises, predicted, strict=True)}
+        gains = {i.item_id: float(g) for i, g in zip(exercises, expected, strict=True)}
     skills = {s for i in candidates for s in i.skills}
     skills |= {p for s in skills for p in (prerequisites or {}).get(s, ())}
     mastery = {s: state.mastery_of(s) for s in skills}
-    return rank_items(candidates, mastery, success, config, skill_names, prerequisites)
+    return rank_items(candidates, mastery, success, config, skill_names, prerequisites, gains)
 
 
 def rank_items(
@@ -104,13 +106,18 @@ def rank_items(
     config: PolicyConfig | None = None,
     skill_names: Mapping[int, str] | None = None,
     prerequisites: Mapping[int, Sequence[int]] | None = None,
+    gains: Mapping[str, float] | None = None,
 ) -> list[Recommendation]:
     """The policy's rules on plain numbers: mastery per skill, predicted success per exercise.
 
-    Resources (items without a predicted success) are ranked on mastery alone.
+    ``gains`` (optional) is each exercise's expected mastery gain; resources (no
+    predicted success) are ranked on mastery alone.
     """
     config = config or PolicyConfig()
     prerequisites = prerequisites or {}
+    gains = gains or {}
+    # Expected gains enter relative to the largest one, so they order items within the band.
+    gain_scale = max((abs(g) for g in gains.values()), default=0.0) or 1.0
     scored: list[tuple[float, Item, int, float, str]] = []
     for item in items:
         if not (config.resources or item.kind == "exercise"):
@@ -122,9 +129,10 @@ def rank_items(
         blocked = [
             p for s in open_skills for p in prerequisites.get(s, ()) if mastery[p] < config.mastery_threshold
         ]
-        # Most to gain where mastery is lowest; unmet prerequisites push an item below
-        # every item that could be done first.
-        score = 1.0 - mastery[target] - (2.0 if blocked else 0.0)
+        # The band comes first (weight 2), then the expected gain (weight 1), then the
+        # weakest skill; unmet prerequisites push an item below all that could be done first.
+        score = 0.5 * (1.0 - mastery[target]) + gains.get(item.item_id, 0.0) / gain_scale
+        score -= 4.0 if blocked else 0.0
         mastery_text = f"your mastery of {_skill_name(target, skill_names)} is {mastery[target]:.2f}"
         if item.item_id in success:
             p = success[item.item_id]

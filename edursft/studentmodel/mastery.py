@@ -19,6 +19,7 @@ import torch
 from edursft.studentmodel.artifacts import StudentModel
 from edursft.studentmodel.data import (
     N_FEATURES,
+    STATISTICS,
     SkillStatistics,
     StudentHistory,
     encode_skills,
@@ -287,16 +288,76 @@ def predict_items(
     if not len(item_skills):
         return np.zeros(0, dtype=np.float32)
     raw = skill_matrix(item_skills)
-    present = raw >= 0
-    # Statistics rows per (item, skill); skills the student never met read as unseen.
-    unseen = len(state.stats.attempts)
-    rows = np.array([[state.slots.get(int(s), unseen) for s in row] for row in raw], dtype=np.int64)
-    padded = state.stats.with_unseen(1)
-    per_skill = skill_features(padded.take(rows), state.n_attempts)
-    counts = np.maximum(present.sum(axis=1, keepdims=True), 1)
-    features = (per_skill * present[..., None]).sum(axis=1) / counts
+    features = _item_features(state, raw)
     skills = torch.from_numpy(encode_skills(raw, skill_lookup(model.skill_index)))[None]
     vectors = None if item_vectors is None else torch.as_tensor(item_vectors, dtype=torch.float32)[None]
-    features = torch.from_numpy(features.astype(np.float32))[None]
+    features = torch.from_numpy(features)[None]
     probabilities = _score(model, _hidden_before(model, state), skills, vectors, features, _previous(state))
     return probabilities[0].numpy()
+
+
+def _item_features(state: MasteryState, raw: np.ndarray) -> np.ndarray:
+    """Count features [items, F] of candidate items (skill matrix ``raw``) at the next attempt."""
+    present = raw >= 0
+    # Skills the student never met (or padding) read as unseen.
+    unseen = len(state.stats.attempts)
+    rows = np.array([[state.slots.get(int(s), unseen) for s in row] for row in raw], dtype=np.int64)
+    per_skill = skill_features(state.stats.with_unseen(1).take(rows), state.n_attempts)
+    counts = np.maximum(present.sum(axis=1, keepdims=True), 1)
+    return ((per_skill * present[..., None]).sum(axis=1) / counts).astype(np.float32)
+
+
+@torch.no_grad()
+def expected_mastery_gain(
+    model: StudentModel,
+    state: MasteryState,
+    item_skills: Sequence[Sequence[int]],
+    item_vectors: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(correct) on each item and the expected change of mean mastery if it is attempted.
+
+    One-step lookahead: P(right) x gain if right + P(wrong) x gain if wrong, both
+    outcomes of every item computed in one batch (the expectimax idea of the DKT
+    curriculum experiments, Piech et al. 2015, section 6). The step that crosses a
+    window boundary is scored without re-seeding the state (a policy heuristic).
+    """
+    success = predict_items(model, state, item_skills, item_vectors)
+    n_items, n_skills = len(success), len(model.skill_ids)
+    if not n_items:
+        return success, np.zeros(0, dtype=np.float32)
+    network = model.network
+    raw = skill_matrix(item_skills)
+    rows = torch.from_numpy(encode_skills(raw, skill_lookup(model.skill_index)))
+    vectors = None if item_vectors is None else torch.as_tensor(item_vectors, dtype=torch.float32)
+    query = network.item_query(rows, vectors).repeat(2, 1)
+    outcomes = torch.cat([torch.zeros(n_items), torch.ones(n_items)]).long()
+    features = torch.from_numpy(_item_features(state, raw)).repeat(2, 1)
+    hidden = torch.zeros(2, 1, 2 * n_items, network.shape.hidden_dim)
+    if state.hidden is not None:
+        hidden[:] = state.hidden
+    _, (h, _) = network.lstm(
+        network.step_input(query, outcomes, features).unsqueeze(1), (hidden[0], hidden[1])
+    )
+    # Every skill's statistics after each (item, outcome): the item's skills move.
+    after = SkillStatistics(
+        *(np.tile(getattr(state.stats, name)[:n_skills], (2 * n_items, 1)) for name in STATISTICS)
+    )
+    slots = rows.numpy() - 1
+    case, column = np.nonzero(np.tile(slots, (2, 1)) >= 0)
+    skill = np.tile(slots, (2, 1))[case, column]
+    right = outcomes.numpy()[case].astype(np.float32)
+    after.attempts[case, skill] += 1
+    after.correct[case, skill] += right
+    after.last_correct[case, skill] = right
+    after.last_position[case, skill] = state.n_attempts
+    after.correct_streak[case, skill] = np.where(right > 0, after.correct_streak[case, skill] + 1, 0)
+    after.wrong_streak[case, skill] = np.where(right > 0, 0, after.wrong_streak[case, skill] + 1)
+    mastery = _all_skill_mastery(
+        model,
+        h[0],
+        skill_features(after, state.n_attempts + 1),
+        (rows.repeat(2, 1), outcomes),
+    ).numpy()
+    gain = mastery.mean(axis=1) - state.mastery.mean()
+    p = success.astype(np.float64)
+    return success, (p * gain[n_items:] + (1 - p) * gain[:n_items]).astype(np.float32)

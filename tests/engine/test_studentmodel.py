@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -14,6 +15,7 @@ from edursft.studentmodel.artifacts import load_student_model, save_student_mode
 from edursft.studentmodel.data import StudentHistory, history_features, pair_statistics
 from edursft.studentmodel.evaluate import predict_histories, roc_auc
 from edursft.studentmodel.mastery import (
+    expected_mastery_gain,
     mastery_from_histories,
     mastery_state,
     new_mastery_state,
@@ -186,3 +188,16 @@ def test_training_is_repeatable_with_the_same_seed():
     first, second = train_histories(histories, config), train_histories(histories, config)
     for a, b in zip(first.network.parameters(), second.network.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_expected_gain_weighs_the_two_real_updates_by_predicted_success(model):
+    state = mastery_state(model, synthetic_histories(1, [1, 2, 3, 4, 5], 10, seed=6)[0])
+    items = [[2], [3, 5]]
+    success, expected = expected_mastery_gain(model, state, items)
+    for item, p, gain in zip(items, success, expected, strict=True):
+        after = {
+            answer: update_mastery(model, copy.deepcopy(state), item, answer).mastery.mean()
+            for answer in (0, 1)
+        }
+        real = p * after[1] + (1 - p) * after[0] - state.mastery.mean()
+        assert gain == pytest.approx(real, abs=1e-5)
