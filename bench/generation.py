@@ -39,7 +39,10 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=96)
     parser.add_argument("--naive-samples", type=int, default=16, help="samples timed in the naive loop")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     model_dir = Path(args.model)
     if not (model_dir / "config.json").exists():

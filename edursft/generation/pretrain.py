@@ -39,13 +39,14 @@ class PretrainConfig:
     out: Path = DEFAULT_ROOT / "bootstrap"
     corpora: tuple[Path, ...] = ()
     seed_per_template: int = 40  # exercises per template and level
-    corpus_limit: int = 1500  # at most this many documents per corpus (0: all), so seed content dominates
-    vocab_size: int = 2048
-    n_layer: int = 3
+    feedback_share: float = 0.34  # feedback documents per seed exercise
+    corpus_limit: int = 600  # at most this many documents per corpus (0: all), so seed content dominates
+    vocab_size: int = 1536
+    n_layer: int = 4
     n_head: int = 4
     n_embd: int = 128
-    block_size: int = 256
-    batch_size: int = 16
+    block_size: int = 160  # also the model's window: a seed exercise is about 95 tokens
+    batch_size: int = 24
     learning_rate: float = 2e-3
     weight_decay: float = 0.1
     warmup_steps: int = 30
@@ -60,7 +61,7 @@ class PretrainConfig:
 # "quick" is what `make demo` uses on a fresh install; "tiny" is for tests.
 PRESETS: dict[str, dict] = {
     "default": {},
-    "quick": {"n_layer": 2, "n_embd": 96, "max_minutes": 3.0, "seed_per_template": 16, "corpus_limit": 500},
+    "quick": {"n_layer": 3, "n_embd": 96, "max_minutes": 3.0, "seed_per_template": 16, "corpus_limit": 200},
     "tiny": {
         "n_layer": 1,
         "n_head": 2,
@@ -105,8 +106,10 @@ def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFas
 def training_documents(config: PretrainConfig) -> list[Example]:
     """Seed exercises and feedback, then each corpus (capped at ``corpus_limit``), shuffled."""
     exercises = expand_seed(config.seed_per_template, seed=config.seed)
-    documents = seed_examples(exercises, feedback_examples(exercises))
     rng = random.Random(config.seed)
+    feedback = feedback_examples(exercises)
+    feedback = rng.sample(feedback, min(len(feedback), round(config.feedback_share * len(exercises))))
+    documents = seed_examples(exercises, feedback)
     for path in config.corpora:
         examples = read_corpus(path)
         if config.corpus_limit:
@@ -128,12 +131,11 @@ def held_out_examples(per_template: int, limit: int = 0) -> list[Example]:
     return examples
 
 
-def _lr(step: int, config: PretrainConfig, total: int) -> float:
-    # Linear warm-up then cosine decay to a tenth (nanoGPT's get_lr).
+def _lr(step: int, progress: float, config: PretrainConfig) -> float:
+    """Linear warm-up, then cosine decay to a tenth (nanoGPT's get_lr) over ``progress`` in [0, 1]."""
     if step < config.warmup_steps:
         return config.learning_rate * (step + 1) / config.warmup_steps
-    progress = min(1.0, (step - config.warmup_steps) / max(1, total - config.warmup_steps))
-    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
 def pretrain(config: PretrainConfig) -> Path:
@@ -178,9 +180,11 @@ def pretrain(config: PretrainConfig) -> Path:
     losses: list[float] = []
     step = 0
     while step < config.max_steps and time.monotonic() - loop_start < budget_s:
-        # The schedule assumes the step budget; a slower machine stops early on time instead.
+        # Progress is whichever budget runs out first, steps or time, so the learning rate
+        # has decayed when training stops even on a slow or busy machine.
+        progress = max(step / config.max_steps, (time.monotonic() - loop_start) / budget_s)
         for group in optimizer.param_groups:
-            group["lr"] = _lr(step, config, config.max_steps)
+            group["lr"] = _lr(step, progress, config)
         starts = np_rng.integers(0, len(stream) - config.block_size - 1, size=config.batch_size)
         batch = torch.from_numpy(np.stack([stream[s : s + config.block_size] for s in starts]))
         loss = model(input_ids=batch, labels=batch).loss

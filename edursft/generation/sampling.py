@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from itertools import islice
 
 import torch
-from edursft.criteria.candidate import Candidate
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList
 
+from edursft.criteria.candidate import Candidate
 from edursft.generation.evaluate import max_positions
 from edursft.generation.prompts import END, Request, build_prompt, parse_completion
 from edursft.generation.store import Generator

@@ -1,0 +1,134 @@
+"""RSFT rounds: reproducible with a seed, resumable, pooled and curated."""
+
+import json
+
+import pytest
+
+from edursft.criteria.candidate import Candidate
+from edursft.generation.finetune import FinetuneConfig
+from edursft.generation.pretrain import preset_config, pretrain
+from edursft.generation.rounds import RsftConfig, RsftRun, curate, requests_for, run_rsft
+from edursft.generation.sampling import SamplingConfig
+
+# Soft-only criteria that a tiny, barely trained model can satisfy, so rounds have data.
+SPEC = {
+    "kind": "exercise",
+    "mode": "exact",
+    "beta": 1.0,
+    "criteria": [{"name": "length", "weight": 1.0, "params": {"min_words": 1, "max_words": 400}}],
+}
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory):
+    return pretrain(preset_config("tiny", out=tmp_path_factory.mktemp("rsft") / "base"))
+
+
+@pytest.fixture(scope="module")
+def criteria_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spec") / "criteria.json"
+    path.write_text(json.dumps(SPEC))
+    return path
+
+
+def _config(base_dir, criteria_file, out, **overrides):
+    settings = {
+        "rounds": 1,
+        "prompts_per_round": 6,
+        "eval_prompts": 4,
+        "perplexity_items": 8,
+        "sampling": SamplingConfig(samples_per_prompt=2, prompts_per_batch=6, max_new_tokens=12),
+        "finetune": FinetuneConfig(epochs=1, batch_size=8),
+    }
+    return RsftConfig(model=base_dir, criteria=criteria_file, out=out, **{**settings, **overrides})
+
+
+def _without_time(reports):
+    return [
+        {k: v for k, v in vars(r).items() if k not in ("wall_seconds", "model", "sampling_stats")}
+        for r in reports
+    ]
+
+
+def _accepted(out):
+    return (out / "round_1" / "accepted.jsonl").read_text()
+
+
+def test_rounds_are_reproducible_with_a_seed(base_dir, criteria_file, tmp_path):
+    first = run_rsft(_config(base_dir, criteria_file, tmp_path / "a"))
+    second = run_rsft(_config(base_dir, criteria_file, tmp_path / "b"))
+    assert _without_time(first) == _without_time(second)
+    assert _accepted(tmp_path / "a") == _accepted(tmp_path / "b")
+    assert [r.round for r in first] == [0, 1]
+    assert first[1].proposals == 4 * 2 and first[1].accepted_train > 0
+
+
+def test_a_different_seed_gives_different_round_outputs(base_dir, criteria_file, tmp_path):
+    run_rsft(_config(base_dir, criteria_file, tmp_path / "a"))
+    run_rsft(_config(base_dir, criteria_file, tmp_path / "b", seed=1))
+    assert _accepted(tmp_path / "a") != _accepted(tmp_path / "b")
+
+
+def test_an_interrupted_round_resumes_at_its_first_unfinished_stage(base_dir, criteria_file, tmp_path):
+    out = tmp_path / "run"
+    config = _config(base_dir, criteria_file, out)
+    run_rsft(config)
+    state_path = out / "round_1" / "state.json"
+    state = json.loads(state_path.read_text())
+    assert state["done"] == ["sample", "finetune", "evaluate"]
+    # Interrupted after fine-tuning: evaluation not yet written.
+    state["done"].remove("evaluate")
+    state_path.write_text(json.dumps(state))
+    (out / "round_1" / "evaluation.json").unlink()
+    proposals_written = (out / "round_1" / "proposals.jsonl").stat().st_mtime_ns
+    model_written = (out / "round_1" / "model" / "config.json").stat().st_mtime_ns
+    reports = run_rsft(config)
+    assert (out / "round_1" / "proposals.jsonl").stat().st_mtime_ns == proposals_written
+    assert (out / "round_1" / "model" / "config.json").stat().st_mtime_ns == model_written
+    assert json.loads(state_path.read_text())["done"] == ["sample", "finetune", "evaluate"]
+    assert reports[1].round == 1
+
+
+def test_later_rounds_pool_the_accepted_samples_of_all_rounds(base_dir, criteria_file, tmp_path):
+    config = _config(
+        base_dir, criteria_file, tmp_path / "run", rounds=2, max_per_prompt=100, near_duplicate=1.0
+    )
+    run_rsft(config)
+    run = RsftRun(config)
+    per_round = [len(_accepted_lines(tmp_path / "run", k)) for k in (1, 2)]
+    assert len(run.pool(2)) == sum(per_round)
+    metadata = json.loads((tmp_path / "run" / "round_2" / "model" / "edursft.json").read_text())
+    assert metadata["data"]["rounds_pooled"] == [1, 2]
+    assert metadata["parent"] == str(base_dir)  # restart from the base model is the default
+
+
+def _accepted_lines(out, k):
+    return [line for line in (out / f"round_{k}" / "accepted.jsonl").read_text().splitlines() if line]
+
+
+def test_curation_caps_samples_per_prompt_and_drops_near_duplicates():
+    def make(text, prompt):
+        return Candidate(text=text, answer="1", skill="Mean", prompt_id=prompt)
+
+    pool = [
+        make("Find the mean of 2, 4 and 6 today.", "p1"),
+        make("Find the mean of 2, 4 and 6 today!", "p2"),  # one bigram differs: similarity 7/9, kept
+        make("find the mean of 2, 4 and 6 today.", "p3"),  # the first one again, up to case: dropped
+        make("A bag has 3 red and 5 blue marbles.", "p1"),
+        make("Ben has 7 books and buys 4 more.", "p1"),
+    ]
+    kept = curate(pool, max_per_prompt=2, near_duplicate=0.8)
+    texts = [c.text for c in kept]
+    assert "find the mean of 2, 4 and 6 today." not in texts
+    assert "Find the mean of 2, 4 and 6 today!" in texts
+    assert sum(c.prompt_id == "p1" for c in kept) == 2
+    assert "Ben has 7 books and buys 4 more." not in texts
+
+
+def test_requests_cover_every_seed_skill_and_level():
+    requests = requests_for("exercise", 159, seed=3)
+    assert len({(r.skill, r.level) for r in requests}) == 159
+    feedback = requests_for("feedback", 10, seed=3)
+    assert all(
+        r.kind == "feedback" and r.wrong_answer and r.wrong_answer != r.correct_answer for r in feedback
+    )
