@@ -17,7 +17,10 @@ from tutoring.models import Item
 
 def _decide(actor: AbstractBaseUser, items: QuerySet[Item], status: str, note: str, action: str) -> int:
     with transaction.atomic():
-        chosen = list(items.select_for_update().order_by("pk"))
+        # Lock the rows alone: the caller's query may join nullable relations (PostgreSQL
+        # refuses FOR UPDATE on the nullable side of an outer join).
+        pks = list(items.values_list("pk", flat=True))
+        chosen = list(Item.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
         now = timezone.now()
         for item in chosen:
             item.status, item.review_note, item.reviewed_by, item.reviewed_at = status, note, actor, now
