@@ -175,6 +175,38 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "RunProgress": {
+        "type": "object",
+        "description": "A retraining run's status and per-stage progress (polled by the run page).",
+        "required": ["id", "status", "open", "stages", "log"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+            "status_label": {"type": "string"},
+            "open": {"type": "boolean"},
+            "trigger": {"type": "string"},
+            "error": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+            "stages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "status", "progress", "percent"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "label": {"type": "string"},
+                        "status": {"type": "string"},
+                        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                        "message": {"type": "string"},
+                        "workers": {"type": "array"},
+                    },
+                },
+            },
+            "log": {"type": "string", "description": "The last lines of the run's log."},
+        },
+    },
     "Health": {
         "type": "object",
         "required": ["status"],
@@ -220,7 +252,13 @@ def document() -> dict[str, Any]:
                     "scheme": "basic",
                     "description": "Key and secret of a registered xAPI client "
                     "(manage.py create_xapi_client NAME); revoked clients get 401.",
-                }
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "sessionid",
+                    "description": "The site's sign-in session (pages for people, not tools).",
+                },
             },
             "headers": {
                 "Version": {"description": "The server's xAPI version.", "schema": {"type": "string"}},
@@ -317,6 +355,33 @@ def document() -> dict[str, Any]:
                         **_errors(400, 401, 404, 429),
                     },
                 },
+            },
+            "/pipeline/runs/{run_id}/status.json": {
+                "get": {
+                    "summary": "A retraining run's progress (school admins, signed in)",
+                    "operationId": "pipelineRunStatus",
+                    "security": [{"session": []}],
+                    "parameters": [
+                        {
+                            "name": "run_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 0},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The run's progress.",
+                            "content": {"application/json": {"schema": _ref("RunProgress")}},
+                        },
+                        "302": {
+                            "description": "Not signed in: redirect to the sign-in page.",
+                            "headers": {"Location": {"schema": {"type": "string"}}},
+                        },
+                        "403": {"description": "Signed in, but not a school admin."},
+                        "404": {"description": "No such run."},
+                    },
+                }
             },
             "/health": {
                 "get": {
