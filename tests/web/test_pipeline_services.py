@@ -190,3 +190,47 @@ def test_whole_run_trains_promotes_and_refreshes_recommendations(
     assert active.pipeline_run == run and active.metrics["test_auc"] > 0
     assert Recommendation.objects.filter(student_id__in=students).exists()
     assert all(run.stages[name]["status"] in ("done", "skipped") for name in runs.STAGE_NAMES)
+
+
+def _length_spec(min_words: int, max_words: int) -> dict:
+    return {
+        "kind": "exercise",
+        "mode": "exact",
+        "budget": 50,
+        "criteria": [
+            {"name": "length", "hard": True, "params": {"min_words": min_words, "max_words": max_words}}
+        ],
+    }
+
+
+def test_generation_stage_bootstraps_a_generator_and_stores_every_decision_with_provenance(
+    eager_celery, model_dir, school_records, django_capture_on_commit_callbacks
+):
+    from tutoring.models import CriteriaSet, GenerationRun, Item, Skill
+
+    school_records(students=12, attempts=20, skills=2)
+    skill = Skill.objects.first()
+    lenient = CriteriaSet.objects.create(name="Anything", spec=_length_spec(0, 10_000))
+    impossible = CriteriaSet.objects.create(name="Essays only", spec=_length_spec(5_000, 10_000))
+    for criteria in (lenient, impossible):
+        criteria.skills.add(skill)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.trigger_run(preset="tiny")
+    run.refresh_from_db()
+    assert run.status == PipelineRun.Status.SUCCEEDED, run.log
+    assert run.stages["generation"]["done"] == run.stages["generation"]["parts"] == 2
+
+    accepting = GenerationRun.objects.get(pipeline_run=run, criteria=lenient)
+    bootstrap = accepting.model_version
+    assert bootstrap.pipeline_run == run and bootstrap.parent is None
+    accepted = Item.objects.filter(generation_run=accepting)
+    assert accepted.count() == accepting.stats["accepted"] > 0
+    assert all(i.status == Item.Status.ACCEPTED and i.model_version == bootstrap for i in accepted)
+    assert all(list(i.skills.all()) == [skill] and i.criteria == lenient for i in accepted)
+
+    rejecting = GenerationRun.objects.get(pipeline_run=run, criteria=impossible)
+    assert rejecting.rejected.count() == rejecting.stats["proposals"] > 0
+    assert all("words" in " ".join(candidate.reasons) for candidate in rejecting.rejected.all())
+
+    finetuned = ModelVersion.objects.get(kind=Kind.GENERATOR, parent=bootstrap)
+    assert finetuned.data_window["accepted_samples"] == accepted.count()

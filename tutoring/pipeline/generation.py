@@ -43,6 +43,8 @@ def plan_generation(run: PipelineRun) -> list[tuple[int, int]]:
 
 def _sample(generator_path, criteria: CriteriaSet, skill: Skill, config: PipelineConfig, seed: int):
     """The engine's proposals for ``skill`` through the criteria's rejection sampler (one SamplingRun)."""
+    # Imported here, in the worker that samples: the web process enqueuing the
+    # stage never needs transformers or the embedding model.
     from edursft.criteria import CriteriaContext, load_spec
     from edursft.generation.prompts import Request
     from edursft.generation.sampling import SamplingConfig, propose
@@ -58,7 +60,9 @@ def _sample(generator_path, criteria: CriteriaSet, skill: Skill, config: Pipelin
     )
     proposals = propose(generator, itertools.islice(itertools.cycle(requests), prompts), sampling)
     existing = list(skill.items.filter(kind=Item.Kind.EXERCISE).values_list("text", flat=True)[:500])
-    context = CriteriaContext(skill_description=skill.description or skill.name, existing_texts=existing)
+    context = CriteriaContext(
+        skill_descriptions={skill.name: skill.description or skill.name}, existing_texts=existing
+    )
     return run_sampling(proposals, spec, context=context, n_accept=config.accept_per_skill, seed=seed)
 
 
@@ -76,7 +80,6 @@ def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) 
         registry.verified_path(version), generation.criteria, skill, config, config.seed + skill_id
     )
     stats = result.stats()
-    stats = stats if isinstance(stats, dict) else stats.__dict__
     with transaction.atomic():
         generation = GenerationRun.objects.select_for_update().get(pk=generation_id)
         # An interrupted earlier delivery may have stored part of this skill: start clean.
@@ -84,6 +87,7 @@ def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) 
         RejectedCandidate.objects.filter(run=generation, skill=skill).delete()
         for decision in result.decisions:
             candidate = decision.candidate
+            scores = {label: outcome.score for label, outcome in decision.outcomes.items()}
             if decision.accepted:
                 item = Item.objects.create(
                     kind=Item.Kind.EXERCISE,
@@ -98,7 +102,9 @@ def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) 
                     criteria=generation.criteria,
                     generation_run=generation,
                     generation_scores={
-                        "scores": dict(decision.scores),
+                        "scores": scores,
+                        "reward": decision.reward,
+                        "acceptance_prob": decision.acceptance_prob,
                         "level": candidate.context.get("level"),
                         "log_q": candidate.log_q,
                     },
@@ -111,7 +117,7 @@ def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) 
                     text=candidate.text,
                     answer=candidate.answer,
                     reasons=list(decision.reasons),
-                    scores=dict(decision.scores),
+                    scores=scores,
                 )
         generation.model_version = version
         generation.status = GenerationRun.Status.RUNNING
