@@ -25,21 +25,43 @@ NEW_SKILL_MASTERY = 0.5  # prior for a skill the student never met, used only wi
 
 
 @dataclass(frozen=True)
+class _BankItem:
+    pk: int
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
 class _Bank:
-    items: list[Item]
+    items: list[_BankItem]
     item_skills: dict[int, list[int]]  # item pk -> skill pks
     skills: dict[int, Skill]
     prerequisites: dict[int, list[int]]  # skill pk -> prerequisite skill pks
 
 
 def _bank() -> _Bank:
-    items = list(visible_to_students().filter(skills__isnull=False).distinct().prefetch_related("skills"))
-    item_skills = {item.pk: sorted(s.pk for s in item.skills.all()) for item in items}
-    skills = Skill.objects.filter(pk__in={pk for pks in item_skills.values() for pk in pks})
-    skills = {s.pk: s for s in skills.prefetch_related("prerequisites")}
-    prerequisites = {pk: [p.pk for p in s.prerequisites.all()] for pk, s in skills.items()}
-    for pks in prerequisites.values():
-        skills.update({p.pk: p for p in Skill.objects.filter(pk__in=set(pks) - set(skills))})
+    """The approved bank as plain rows (thousands of items: no model instances, two queries)."""
+    approved = visible_to_students()
+    item_skills: dict[int, list[int]] = {}
+    links = Item.skills.through.objects.filter(item__in=approved).order_by("item_id", "skill_id")
+    for item_id, skill_id in links.values_list("item_id", "skill_id"):
+        item_skills.setdefault(item_id, []).append(skill_id)
+    items = [
+        _BankItem(pk, kind, title)
+        for pk, kind, title in approved.filter(pk__in=item_skills)
+        .order_by("pk")
+        .values_list("pk", "kind", "title")
+    ]
+    skills = {
+        s.pk: s for s in Skill.objects.filter(pk__in={pk for pks in item_skills.values() for pk in pks})
+    }
+    prerequisites: dict[int, list[int]] = {}
+    for skill_id, required_id in Skill.prerequisites.through.objects.filter(
+        from_skill_id__in=skills
+    ).values_list("from_skill_id", "to_skill_id"):
+        prerequisites.setdefault(skill_id, []).append(required_id)
+    missing = {p for pks in prerequisites.values() for p in pks} - set(skills)
+    skills.update({s.pk: s for s in Skill.objects.filter(pk__in=missing)})
     return _Bank(items, item_skills, skills, prerequisites)
 
 

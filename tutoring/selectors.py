@@ -31,6 +31,14 @@ def recommendations_for(student: AbstractBaseUser) -> QuerySet[Recommendation]:
     )
 
 
+def recommendations_stale(student: AbstractBaseUser) -> bool:
+    """No recommendations yet, or the student has answered something since they were made."""
+    made = Recommendation.objects.filter(student=student).aggregate(at=Max("created_at"))["at"]
+    if made is None:
+        return True
+    return LearningRecord.objects.filter(student=student, created_at__gt=made).exists()
+
+
 def attempts_on(student: AbstractBaseUser, item: Item) -> QuerySet[LearningRecord]:
     return (
         LearningRecord.objects.filter(student=student, item=item)

@@ -123,3 +123,14 @@ def test_every_form_field_on_the_exercise_page_has_a_label(client, school):
     client.force_login(school.sam)
     page = client.get(reverse("student-item", args=[school.exercise.pk])).content.decode()
     assert '<label for="id_response">' in page
+
+
+def test_answering_makes_the_home_page_recompute_the_recommendations(client, school):
+    refresh_recommendations([school.sam.pk])
+    before = set(Recommendation.objects.filter(student=school.sam).values_list("pk", flat=True))
+    client.force_login(school.sam)
+    client.get(reverse("home"))
+    assert set(Recommendation.objects.filter(student=school.sam).values_list("pk", flat=True)) == before
+    _answer(client, school.exercise, "7/8")
+    client.get(reverse("home"))
+    assert not set(Recommendation.objects.filter(student=school.sam).values_list("pk", flat=True)) & before

@@ -13,11 +13,11 @@ from tutoring.recommendations import refresh_recommendations
 
 @student_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Recommended items with the reason for each (computed on first visit if there are none)."""
-    recommendations = selectors.recommendations_for(request.user)
-    if not recommendations.exists():
+    """Recommended items with the reason for each, recomputed when the student has answered since."""
+    if selectors.recommendations_stale(request.user):
         refresh_recommendations([request.user.pk])
-    return render(request, "tutoring/student/home.html", {"recommendations": recommendations})
+    context = {"recommendations": selectors.recommendations_for(request.user)}
+    return render(request, "tutoring/student/home.html", context)
 
 
 @student_required
