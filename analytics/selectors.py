@@ -199,6 +199,8 @@ def mastery_over_time(scope: Scope) -> tuple[pd.DataFrame, str]:
         .values_list("period", "skill_id", "successes", "n")
     )
     frame = _frame(rows, ["period", "skill_id", "successes", "n"]).sort_values(["skill_id", "period"])
+    if frame.empty:
+        return pd.DataFrame(columns=columns), source
     by_skill = frame.groupby("skill_id")
     frame["value"] = by_skill["successes"].cumsum() / by_skill["n"].cumsum()
     return frame[columns], source

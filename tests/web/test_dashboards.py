@@ -179,3 +179,26 @@ def test_a_teacher_without_classes_is_told_so(client, dashboard_school):
     client.force_login(factories.teacher(user__username="newcomer"))
     page = client.get(_url("outcomes")).content.decode()
     assert "You have no classes yet." in page
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_a_class_without_students_or_records_shows_no_data_rather_than_failing(
+    client, dashboard_school, name
+):
+    from tests import factories
+
+    empty = factories.ClassroomFactory(name="Empty")
+    empty.teachers.add(dashboard_school.ann)
+    client.force_login(dashboard_school.ann)
+    page = client.get(_url(name, classroom=empty.pk)).content.decode()
+    assert "No data for this selection." in page
+
+
+def test_ungraded_attempts_count_nowhere(client, dashboard_school):
+    from tutoring.models import LearningRecord
+
+    LearningRecord.objects.filter(student__classrooms=dashboard_school.room_a).update(correct=None)
+    client.force_login(dashboard_school.ann)
+    response = client.get(_url("teaching", classroom=dashboard_school.room_a.pk, download="engagement"))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[0]["Active students"] == "0"
