@@ -134,3 +134,13 @@ def test_answering_makes_the_home_page_recompute_the_recommendations(client, sch
     _answer(client, school.exercise, "7/8")
     client.get(reverse("home"))
     assert not set(Recommendation.objects.filter(student=school.sam).values_list("pk", flat=True)) & before
+
+
+def test_a_multiple_choice_exercise_offers_labelled_choices_and_checks_the_chosen_one(client, school):
+    item = factories.ItemFactory(
+        answer="Tuesday", answer_type="choice", choices=["Monday", "Tuesday"], skills=[school.fractions]
+    )
+    client.force_login(school.sam)
+    page = client.get(reverse("student-item", args=[item.pk])).content.decode()
+    assert '<label for="choice-2">Tuesday</label>' in page
+    assert "Correct!" in _answer(client, item, "Tuesday").content.decode()
