@@ -73,7 +73,7 @@ class AnswerVerified(Criterion):
 def estimate_p_correct(candidate: Candidate) -> float:
     """Documented item-difficulty estimate used until the student model supplies predictions.
 
-    A hand-set logistic curve, not fitted to data: p = sigmoid(2.1 - 0.4 (s - 1)
+    A hand-set logistic curve, not fitted to data: p = sigmoid(1.7 - 0.4 (s - 1)
     - 0.01 max(0, w - 40)), where s is the number of calculation steps (counted in
     the worked solution, else the operators in the stated maths, at least 1) and w
     the words of the text. It gives 0.85 for a one-step item, 0.62 for four steps
@@ -86,7 +86,7 @@ def estimate_p_correct(candidate: Candidate) -> float:
         steps = len(re.findall(r"[-+*/^=]|\\frac|\\sqrt", task))
     steps = max(1, steps)
     words = len(candidate.text.split())
-    logit = 2.1 - 0.4 * (steps - 1) - 0.01 * max(0, words - 40)
+    logit = 1.7 - 0.4 * (steps - 1) - 0.01 * max(0, words - 40)
     return 1.0 / (1.0 + math.exp(-logit))
 
 

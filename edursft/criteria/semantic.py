@@ -25,8 +25,9 @@ class SkillRelevance(Criterion):
     """The text's cosine similarity to the target skill (name and description) is >= ``min_similarity``.
 
     The soft score is the similarity scaled so that ``full_score_at`` and above give 1.
-    Defaults come from OATutor items: an item's own skill averages about 0.5, a
-    random other skill about 0.15 (see docs/criteria.md).
+    Defaults come from 300 OATutor items: similarity to the item's own skill has
+    median 0.58, to another item's skill 0.15; at 0.3, 94% of own skills pass and
+    12% of other skills do (docs/criteria.md).
     """
 
     min_similarity: float = 0.3

@@ -53,6 +53,16 @@ class Decision:
     accepted: bool
     reasons: list[str] = field(default_factory=list)  # why it was rejected, one line per cause
 
+    @property
+    def scores(self) -> dict[str, float]:
+        """Each criterion's score in [0, 1], by label."""
+        return {label: outcome.score for label, outcome in self.outcomes.items()}
+
+    @property
+    def passed(self) -> dict[str, bool]:
+        """Whether each criterion passed, by label."""
+        return {label: outcome.passed for label, outcome in self.outcomes.items()}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for storing runs."""
         return {

@@ -20,8 +20,9 @@ import random
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy
 from sympy.parsing.sympy_parser import (
@@ -47,7 +48,7 @@ __all__ = [
 
 MAX_ANSWER_CHARS = 300
 MAX_EXPONENT = 1000
-TIME_LIMIT_S = 2.0
+TIME_LIMIT_S = 5.0
 _TRANSFORMATIONS = (
     *standard_transformations,
     implicit_multiplication_application,
@@ -133,9 +134,25 @@ def _check_size(expr: sympy.Basic) -> None:
             raise AnswerParseError("factorial too large")
 
 
-def _parse_latex(text: str) -> sympy.Basic:
-    from sympy.parsing.latex import parse_latex  # imports antlr lazily: only LaTeX answers pay for it
+@lru_cache(maxsize=1)
+def _latex_parser() -> Callable[[str], sympy.Basic]:
+    """sympy's antlr LaTeX parser, warmed up: its first call loads the grammar (~0.5 s).
 
+    Called before the time limit starts, so a slow first load is never mistaken for
+    a hostile answer; only LaTeX answers pay for it.
+    """
+    from sympy.parsing.latex import parse_latex
+
+    parse_latex("1")
+    return parse_latex
+
+
+def _needs_latex(*texts: str) -> bool:
+    return any("\\" in text or "{" in text for text in texts)
+
+
+def _parse_latex(text: str) -> sympy.Basic:
+    parse_latex = _latex_parser()
     if re.search(r"\^\s*\{?\s*-?\d{4,}", text) or re.search(r"\^\s*\{[^{}]*\^", text):
         raise AnswerParseError("exponent too large")
     text = text.replace("\\left", "").replace("\\right", "").replace("\\cdot", "*").replace("\\times", "*")
@@ -374,6 +391,8 @@ def answers_equivalent(given: str, expected: str, *, rel_tol: float = 1e-6) -> b
     if given_number is not None and expected_number is not None:
         # Plain numbers (most answers) need no sympy: exact rational comparison.
         return given_number[0] == expected_number[0]
+    if _needs_latex(given, expected) and max(len(given), len(expected)) <= MAX_ANSWER_CHARS:
+        _latex_parser()
     try:
         with _time_limit(TIME_LIMIT_S):
             try:
@@ -404,6 +423,8 @@ def answer_solves(task: str, answer: str, *, rel_tol: float = 1e-6) -> bool:
     """Whether ``answer`` answers the maths in ``task``: the solution set of an equation
     (``2x+3=7`` -> ``x=2``), or the value of an expression to simplify or evaluate.
     """
+    if _needs_latex(task, answer) and max(len(task), len(answer)) <= MAX_ANSWER_CHARS:
+        _latex_parser()
     try:
         with _time_limit(TIME_LIMIT_S):
             parsed_task = parse_answer(task)

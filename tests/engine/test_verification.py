@@ -1,0 +1,128 @@
+"""Maths answer checking: sympy equivalence and GSM8K worked solutions (real problems)."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from edursft.verification import answer_solves, answers_equivalent, check_worked_solution
+
+GSM8K_TEST = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gsm8k" / "test.jsonl"
+
+
+@pytest.fixture(scope="module")
+def gsm8k() -> list[dict]:
+    if not GSM8K_TEST.exists():
+        pytest.skip(f"GSM8K not found at {GSM8K_TEST}")
+    with GSM8K_TEST.open(encoding="utf-8") as lines:
+        return [json.loads(line) for _, line in zip(range(40), lines, strict=False)]
+
+
+def _final(record: dict) -> str:
+    return record["answer"].rsplit("####", 1)[1].strip()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("18", "18.0"),
+        ("$70,000", "70000"),
+        ("3/4", "0.75"),
+        ("1 1/2", "3/2"),
+        ("25%", "0.25"),
+        ("25", "25%"),
+        ("4x+12", "4(x+3)"),
+        ("x = 2", "2"),
+        ("x=2 or x=-3", "-3, 2"),
+        ("$$\\frac{1}{2}$$", "0.5"),
+        ("\\left(x+3\\right)^2", "x^2+6x+9"),
+        ("y = 2x + 3", "2x - y + 3 = 0"),
+        ("x > 3", "3 < x"),
+        ("sqrt(8)", "2sqrt(2)"),
+        ("Yes", "yes"),
+    ],
+)
+def test_equivalent_notations_are_accepted(given: str, expected: str) -> None:
+    assert answers_equivalent(given, expected)
+    assert answers_equivalent(expected, given)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("17", "18"),
+        ("4x+13", "4(x+3)"),
+        ("x = 3", "x = 2"),
+        ("x^2-1", "x^2+1"),
+        ("x > 3", "x >= 3"),
+        ("2", "x=2 or x=-2"),
+        ("5", "5,000"),
+        ("0.33", "1/3"),
+    ],
+)
+def test_different_answers_are_rejected(given: str, expected: str) -> None:
+    assert not answers_equivalent(given, expected)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["9^9^9^9", "10**100000", "__import__('os').system('true')", "x" * 5000, "lambda: 1", "99999!"],
+)
+def test_hostile_input_is_refused_quickly(hostile: str) -> None:
+    started = time.perf_counter()
+    assert not answers_equivalent(hostile, "1")
+    assert time.perf_counter() - started < 3.0
+
+
+def test_equation_answers_are_checked_by_solving() -> None:
+    assert answer_solves("2x+3=7", "x=2")
+    assert answer_solves("x^2=4", "x = 2 or x = -2")
+    assert not answer_solves("x^2=4", "x = 2")
+    assert not answer_solves("2x+3=7", "x=3")
+    assert answer_solves("4(x+3)", "4x+12")
+
+
+def test_real_gsm8k_solutions_verify(gsm8k: list[dict]) -> None:
+    results = [check_worked_solution(r["answer"], _final(r)) for r in gsm8k]
+    # A few real solutions do their last step in words; nearly all must verify.
+    assert sum(r.ok for r in results) >= 0.9 * len(results)
+    assert check_worked_solution(gsm8k[0]["answer"], "18").ok
+
+
+def test_a_corrupted_calculation_fails_at_its_line(gsm8k: list[dict]) -> None:
+    solution = gsm8k[0]["answer"]  # Janet's ducks: <<16-3-4=9>>9 then <<9*2=18>>18
+    corrupted = solution.replace("<<9*2=18>>18", "<<9*2=19>>19")
+    result = check_worked_solution(corrupted, "19")
+    assert not result.ok
+    assert result.failed_line == 2
+    assert "9*2=19" in result.reason
+
+
+def test_a_corrupted_prose_step_fails(gsm8k: list[dict]) -> None:
+    solution = gsm8k[0]["answer"].replace("16 - 3 - 4 = ", "16 - 3 - 5 = ")
+    result = check_worked_solution(solution, "18")
+    assert not result.ok
+    assert result.failed_line == 1
+
+
+def test_a_wrong_final_answer_fails(gsm8k: list[dict]) -> None:
+    result = check_worked_solution(gsm8k[0]["answer"], "20")
+    assert not result.ok
+
+
+def test_answer_must_be_the_last_step_when_required(gsm8k: list[dict]) -> None:
+    solution = gsm8k[0]["answer"].rsplit("####", 1)[0]
+    assert check_worked_solution(solution, "9").ok
+    assert not check_worked_solution(solution, "9", require_last_step=True).ok
+
+
+def test_a_solution_without_calculations_cannot_be_verified() -> None:
+    result = check_worked_solution("She has some eggs left over.\n#### 9", "9")
+    assert not result.ok
+    assert "no calculation" in result.reason
+
+
+def test_rounded_results_are_accepted_but_wrong_rounding_is_not() -> None:
+    assert check_worked_solution("Each gets 10/3 = <<10/3=3.33>>3.33 cups.", "3.33").ok
+    assert not check_worked_solution("Each gets 10/3 = <<10/3=3.34>>3.34 cups.", "3.34").ok
