@@ -70,11 +70,6 @@ def classroom_or_404(user: AbstractBaseUser, pk: int) -> Classroom:
     return get_object_or_404(classrooms_of(user), pk=pk)
 
 
-def student_in_classes_or_404(user: AbstractBaseUser, classroom: Classroom, student_pk: int):
-    """A student of a class the user may see; 404 for anyone else."""
-    return get_object_or_404(classroom.students.all(), pk=student_pk)
-
-
 def editable_items(user: AbstractBaseUser) -> QuerySet[Item]:
     """Resources a teacher may edit: the ones they wrote (any for an admin)."""
     items = Item.objects.exclude(kind=Item.Kind.FEEDBACK, source=Item.Source.GENERATED)
