@@ -114,7 +114,7 @@ def _heatmap(scope: Scope) -> Panel:
     attempts = frame.groupby("skill_id")["attempts"].sum().sort_values(ascending=False)
     shown = attempts.index[:MAX_HEATMAP_SKILLS]
     skills = selectors.skill_names(shown)
-    students = selectors.student_names(frame["student_id"].unique())
+    students = selectors.user_names(frame["student_id"].unique())
     matrix = frame[frame["skill_id"].isin(shown)].pivot_table(
         index="student_id", columns="skill_id", values="mastery", aggfunc="mean"
     )
@@ -189,7 +189,7 @@ def _at_risk(scope: Scope) -> Panel:
     frame["Mastery"] = (
         frame["student_id"].map(stored).fillna(frame["success"]) if stored else frame["success"]
     )
-    frame["Student"] = frame["student_id"].map(selectors.student_names(frame["student_id"]))
+    frame["Student"] = frame["student_id"].map(selectors.user_names(frame["student_id"]))
     low = frame["Mastery"] < RISK_MASTERY
     if reference is None:
         frame["Change"] = np.nan

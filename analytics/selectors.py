@@ -90,16 +90,14 @@ def _members(scope: Scope) -> QuerySet:
     return Classroom.students.through.objects.filter(classroom_id__in=scope.classroom_ids).values("user_id")
 
 
-def records(scope: Scope, *, graded: bool = True) -> QuerySet[LearningRecord]:
-    """The learning records of the scope's students, on its skill, in its date range.
+def records(scope: Scope) -> QuerySet[LearningRecord]:
+    """The graded learning records of the scope's students, on its skill, in its date range.
 
     Students are matched with a semi-join, so a student in two of the chosen
     classes is counted once. A date range leaves out records without a time.
     """
     # No Meta ordering: these rows are only ever grouped or windowed, never listed.
-    queryset = LearningRecord.objects.filter(student_id__in=_members(scope)).order_by()
-    if graded:
-        queryset = queryset.filter(correct__isnull=False)
+    queryset = LearningRecord.objects.filter(student_id__in=_members(scope), correct__isnull=False).order_by()
     if scope.skill_id:
         queryset = queryset.filter(skill_id=scope.skill_id)
     if scope.since:
@@ -109,7 +107,7 @@ def records(scope: Scope, *, graded: bool = True) -> QuerySet[LearningRecord]:
     return queryset
 
 
-def student_names(ids) -> dict[int, str]:
+def user_names(ids) -> dict[int, str]:
     """Display names (profile name, else username) for the given user ids."""
     User = get_user_model()
     rows = User.objects.filter(id__in=list(ids)).values_list("id", "username", "profile__display_name")
@@ -117,10 +115,12 @@ def student_names(ids) -> dict[int, str]:
 
 
 def skill_names(ids) -> dict[int, str]:
+    """Skill names for the given ids."""
     return dict(Skill.objects.filter(id__in=list(ids)).values_list("id", "name"))
 
 
 def classroom_names(ids) -> dict[int, str]:
+    """Class names for the given ids."""
     return dict(Classroom.objects.filter(id__in=list(ids)).values_list("id", "name"))
 
 
@@ -443,7 +443,7 @@ def teachers_by_classroom(classroom_ids) -> pd.DataFrame:
     """(classroom_id, teacher_id, teacher) pairs for the given classes."""
     through = Classroom.teachers.through.objects.filter(classroom_id__in=list(classroom_ids))
     pairs = list(through.values_list("classroom_id", "user_id"))
-    names = student_names({teacher for _, teacher in pairs})
+    names = user_names({teacher for _, teacher in pairs})
     return _frame(
         [(room, teacher, names.get(teacher, "")) for room, teacher in pairs],
         ["classroom_id", "teacher_id", "teacher"],
