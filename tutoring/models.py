@@ -217,7 +217,11 @@ class Statement(models.Model):
     class Meta:
         verbose_name = "xAPI statement"
         ordering = ["-stored"]
-        indexes = [models.Index(fields=["stored", "id"], name="statement_stored_id")]
+        indexes = [
+            models.Index(fields=["stored", "id"], name="statement_stored_id"),
+            # Every batch asks which of its statements are already voided; voiding statements are few.
+            models.Index(fields=["voids"], name="statement_voids", condition=Q(voids__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_key} {self.verb_id.rsplit('/', 1)[-1]} {self.activity_id}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -126,8 +127,19 @@ def store_statements(raw: list[Any], client: XapiClient | None, *, put_id: str |
 
 def _store(prepared: list[Statement]) -> StoreResult:
     ids = [s.id for s in prepared]
+    ids_set = set(ids)
     with transaction.atomic():
-        stored = dict(Statement.objects.filter(id__in=ids).values_list("id", "content_hash"))
+        # One round trip: the batch's ids already stored, and statements that void any of them
+        # (a voiding statement may arrive before its target: it is honoured on arrival).
+        known = Statement.objects.filter(Q(id__in=ids) | Q(voids__in=ids)).values_list(
+            "id", "content_hash", "voids"
+        )
+        stored, already_voided = {}, set()
+        for ident, digest, voids in known:
+            if ident in ids_set:
+                stored[ident] = digest
+            if voids in ids_set:
+                already_voided.add(voids)
         for index, statement in enumerate(prepared):
             if statement.id in stored and stored[statement.id] != statement.content_hash:
                 raise StatementConflict(index, str(statement.id))
@@ -140,8 +152,6 @@ def _store(prepared: list[Statement]) -> StoreResult:
             )
             for target in voiding_targets:
                 raise StatementError(targets[target], "object.id", "a voiding statement cannot be voided")
-        # A voiding statement may arrive before its target: honour it on arrival.
-        already_voided = set(Statement.objects.filter(voids__in=new_ids).values_list("voids", flat=True))
         for statement in new:
             statement.voided = statement.id in already_voided
         insert_new(Statement, new)
