@@ -16,7 +16,7 @@ from django.db import connection
 
 from tests.factories import ItemFactory
 from tests.fixtures.pipeline import add_school_records
-from tutoring.models import ModelVersion, PipelineRun, Recommendation, Skill
+from tutoring.models import CriteriaSet, GenerationRun, ModelVersion, PipelineRun, Recommendation, Skill
 from tutoring.pipeline import registry, runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -48,14 +48,22 @@ def _succeeded(run: PipelineRun, pool) -> PipelineRun:
     return run
 
 
-def test_full_run_goes_from_records_to_a_promoted_model_and_fresh_recommendations(celery_worker):
+def test_full_run_goes_from_records_to_promoted_models_and_fresh_recommendations(celery_worker):
     students = add_school_records(students=24, attempts=30, skills=3)
-    ItemFactory(skills=list(Skill.objects.all()))
-    run = _succeeded(_trigger(), celery_worker)
-    active = registry.active_version(Kind.STUDENT_MODEL)
-    assert active.pipeline_run_id == run.pk
-    assert registry.verified_path(active).is_dir()
-    assert Recommendation.objects.filter(student_id__in=students, model_version=active).exists()
+    skills = list(Skill.objects.all())
+    ItemFactory(skills=skills)
+    length = {"name": "length", "hard": True, "params": {"min_words": 0, "max_words": 10_000}}
+    criteria = CriteriaSet.objects.create(name="Any length", spec={"kind": "exercise", "criteria": [length]})
+    criteria.skills.add(*skills[:2])
+    run = _succeeded(runs.trigger_run(preset="tiny"), celery_worker)
+    assert run.stages["generation"]["done"] == 2  # the chord's two parts, then its callback
+    generation = GenerationRun.objects.get(pipeline_run=run)
+    assert generation.status == GenerationRun.Status.SUCCEEDED and generation.stats["proposals"] > 0
+    for kind in (Kind.GENERATOR, Kind.STUDENT_MODEL):
+        active = registry.active_version(kind)
+        assert active.pipeline_run_id == run.pk and registry.verified_path(active).is_dir()
+    student_model = registry.active_version(Kind.STUDENT_MODEL)
+    assert Recommendation.objects.filter(student_id__in=students, model_version=student_model).exists()
     assert run.stages["recommendations"]["status"] == "done"
 
 
