@@ -190,6 +190,40 @@ def client_loop(
             previous = body
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of live processes, from /proc (Linux)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def database_backends(url: str) -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [urlparse(url).path.lstrip("/")],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
@@ -231,7 +265,10 @@ def main() -> None:
     log = ROOT / "var" / "bench-load-gunicorn.log"
     server = start_gunicorn(args.postgres, port, args.workers, log)
     tallies = [Tally() for _ in range(args.clients)]
+    workers = children(server.pid)
+    workers_cpu_before = cpu_seconds(workers)
     try:
+        client_cpu = time.process_time()
         stop = time.monotonic() + args.duration
         started = time.perf_counter()
         threads = [
@@ -243,6 +280,9 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        # Measured before shutdown, while the workers and their database sessions are alive.
+        server_cpu = cpu_seconds(workers) - workers_cpu_before + cpu_seconds(database_backends(args.postgres))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -266,6 +306,12 @@ def main() -> None:
         "requests": len(latencies),
         "status_counts": {str(code): count for code, count in sorted(status.items())},
         "connection_errors": sum(t.connection_errors for t in tallies),
+        "server_cpu_ms_per_batch": round(1000 * server_cpu / max(1, len(latencies)), 1),
+        "client_cpu_s": round(client_cpu, 1),
+        "cpu_bound_statements_per_s": round(
+            (os.cpu_count() or 1) * args.batch * max(1, len(latencies)) / max(server_cpu, 1e-9), 1
+        ),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "clients": args.clients,
         "workers": args.workers,
         "batch": args.batch,
@@ -281,6 +327,11 @@ def main() -> None:
         f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms"
     )
     print(f"status codes: {figures['status_counts']}; connection errors: {figures['connection_errors']}")
+    print(
+        f"server CPU (gunicorn workers + their PostgreSQL sessions): {figures['server_cpu_ms_per_batch']} ms "
+        f"per batch, so {figures['cpu_bound_statements_per_s']} statements/s if all {os.cpu_count()} cores "
+        f"served ingestion alone (load average now {figures['load_average_1min']})"
+    )
     print(
         f"acknowledged {len(acknowledged)}, stored exactly once {stored_once}, rows in table {table_rows}"
         + ("  OK" if stored_once == len(acknowledged) == table_rows else "  MISMATCH")
