@@ -32,6 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from edursft.datasets.dkvmn import read_dkvmn  # noqa: E402
 from edursft.recommender.simulator import SimulationConfig, evaluate_strategies  # noqa: E402
@@ -65,7 +66,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "recommend")
     parser.add_argument("--new-fraction", type=float, default=0.3)
     parser.add_argument("--full-model", type=Path, help="model trained on the whole train file")
-    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -98,6 +99,9 @@ def main() -> None:
     )
     print(f"full retrain on all {len(histories)} students: test AUC {full_auc:.4f} in {full_s:.0f} s")
 
+    # Live updates and recommendations serve one student at a time: one thread is
+    # what a web or pipeline worker would use, and it is the steadiest on a shared CPU.
+    torch.set_num_threads(1)
     full = load_student_model(full_dir)
     tested = from_dkvmn(read_dkvmn(test_file))
     longest = max(tested, key=len)

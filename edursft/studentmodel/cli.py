@@ -22,6 +22,9 @@ def add_config_flags(parser: argparse.ArgumentParser, config_class: type) -> Non
     for f in fields(config_class):
         default = f.default if f.default is not MISSING else f.default_factory()
         flag = ALIASES.get(f.name, "--" + f.name.replace("_", "-"))
+        if isinstance(default, bool):
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=default)
+            continue
         kind = type(default) if default is not None else str
         parser.add_argument(flag, dest=f.name, type=kind, default=default, help=f"default {default}")
 

@@ -54,7 +54,9 @@ class KTConfig:
     patience: int = 3  # epochs without a validation gain before stopping
     time_budget_s: float = 480.0  # training stops (learning rate annealed) after this
     seed: int = 0
-    threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+    # Torch intra-op threads (0: torch default). One thread is the fastest for a model this
+    # small when other jobs share the CPU: two threads wait on each other at every op.
+    threads: int = 1
 
     def __post_init__(self) -> None:
         if not 1 <= self.context < self.window:
