@@ -159,3 +159,12 @@ def test_every_route_but_sign_in_needs_an_account(client, school):
             continue
         status = client.get(_url(pattern, school.exercise.pk)).status_code
         assert status in (302, 401, 403, 404, 405), f"{pattern} ({name}) answered {status} anonymously"
+
+
+def test_refusals_are_site_pages_that_lead_home(client, school):
+    client.force_login(school.sam)
+    refused = client.get(reverse("teacher-classes"))
+    missing = client.get(reverse("student-item", args=[school.pending.pk]))
+    assert (refused.status_code, missing.status_code) == (403, 404)
+    for response in (refused, missing):
+        assert 'href="/"' in response.content.decode() and "Skip to content" in response.content.decode()
