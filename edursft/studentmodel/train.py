@@ -293,6 +293,8 @@ def warm_start(
             "valid_file": None,
         }
     )
+    if tuned.threads:
+        torch.set_num_threads(tuned.threads)
     train_part, valid_part = _split(histories, tuned)
     text_dim = model.network.shape.text_dim
     train_windows = make_windows(train_part, model.skill_index, model.window, model.context, text_dim)
