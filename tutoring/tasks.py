@@ -7,7 +7,9 @@ returns it, and a stage a dead worker left half-done is cleaned and redone.
 its message back to the broker; transient database and broker errors are retried
 with exponential backoff; every task has a soft and a hard time limit. Names
 follow the routes in settings: ``sample_*`` go to the "generation" queue,
-``train_*``/``finetune_*`` to "training", the rest to "default".
+``train_*``/``finetune_*`` to "training", the rest to "default". Tasks belong to
+the project's app (not ``shared_task``), so any process that enqueues them, the
+web server included, sends them with the project's broker and result backend.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import os
 from collections.abc import Callable
 
 import kombu.exceptions
-from celery import Task, shared_task
+from celery import Task
 from celery.signals import task_failure
 from django.db import InterfaceError, OperationalError
 
+from edursft.celery import app
 from tutoring.models import ModelVersion, PipelineRun
 from tutoring.pipeline import generation, refresh, runs, training
 from tutoring.pipeline.config import PipelineConfig
@@ -77,7 +80,7 @@ def _run_stage(
 
 def stage_task(stage: str, *, soft_time_limit: int, time_limit: int):
     """A bound PipelineTask for ``stage`` with its time limits."""
-    return shared_task(
+    return app.task(
         bind=True, base=PipelineTask, stage=stage, soft_time_limit=soft_time_limit, time_limit=time_limit
     )
 
@@ -108,7 +111,7 @@ def train_bootstrap_generator(self: Task, run_id: int) -> str:
     return _run_stage(self, run_id, work)
 
 
-@shared_task(bind=True, base=PipelineTask, stage="generation", soft_time_limit=1700, time_limit=1800)
+@app.task(bind=True, base=PipelineTask, stage="generation", soft_time_limit=1700, time_limit=1800)
 def sample_candidates(self: Task, run_id: int, generation_id: int, skill_id: int) -> dict:
     """One skill of one criteria set: propose, rejection-sample, store (a part of the generation stage)."""
     try:
@@ -202,7 +205,7 @@ def refresh_recommendations(self: Task, run_id: int) -> str:
     return _run_stage(self, run_id, work)
 
 
-@shared_task(bind=True, base=PipelineTask, stage="finish", soft_time_limit=300, time_limit=360)
+@app.task(bind=True, base=PipelineTask, stage="finish", soft_time_limit=300, time_limit=360)
 def finish_pipeline(self: Task, run_id: int) -> str:
     """Purge rejected candidates past their retention period and close the run."""
     purged = generation.purge_rejected()
@@ -214,7 +217,7 @@ def finish_pipeline(self: Task, run_id: int) -> str:
     return "finished"
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@app.task(acks_late=True, soft_time_limit=60, time_limit=90)
 def scheduled_retrain() -> str:
     """The nightly retraining (Celery beat); does nothing if a run is already open."""
     try:

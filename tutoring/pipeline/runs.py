@@ -51,7 +51,7 @@ class RunClosed(Exception):
 
 
 def _now() -> str:
-    return timezone.now().isoformat(timespec="seconds")
+    return timezone.now().isoformat(timespec="milliseconds")
 
 
 def initial_stages() -> dict:
