@@ -210,7 +210,7 @@ def finish_pipeline(self: Task, run_id: int) -> str:
     """Purge rejected candidates past their retention period and close the run."""
     purged = generation.purge_rejected()
     try:
-        runs.report(run_id, "recommendations", message=f"{purged} expired rejected candidates purged")
+        runs.note(run_id, f"{purged} expired rejected candidates purged")
         runs.finish_run(run_id)
     except runs.RunClosed:
         return "run already closed"

@@ -249,8 +249,13 @@ def end_stage(run_id: int, stage: str, *, message: str = "", skipped: bool = Fal
     _update(run_id, change)
 
 
-def stage_state(run_id: int, stage: str) -> dict:
-    return PipelineRun.objects.values_list("stages", flat=True).get(pk=run_id).get(stage, {})
+def note(run_id: int, text: str) -> None:
+    """A line in the run's log that belongs to no stage."""
+
+    def change(run: PipelineRun) -> None:
+        run.log += f"{_now()} {text}\n"
+
+    _update(run_id, change)
 
 
 def finish_run(run_id: int) -> None:
