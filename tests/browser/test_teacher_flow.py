@@ -61,3 +61,21 @@ def test_a_rejection_from_the_item_page_asks_for_a_reason(page, school):
     page.get_by_role("button", name="Apply decision").click()
     page.get_by_text("Rejected.").wait_for()
     assert Item.objects.get(pk=school.pending.pk).review_note == "Answer format unclear"
+
+
+def test_a_teacher_rejects_every_item_on_the_page_at_once(page, school):
+    Item.objects.create(
+        text="What is 2/3 of 9?",
+        answer="6",
+        status=Item.Status.ACCEPTED,
+        source=Item.Source.GENERATED,
+        criteria=school.criteria_a,
+    )
+    sign_in(page, "tina", school.password)
+    page.goto("/teach/review/")
+    page.get_by_label("Select every item on this page").check()
+    page.get_by_label("Decision").select_option("reject")
+    page.get_by_label("Reason (required to reject)").fill("Off the syllabus")
+    page.get_by_role("button", name="Apply to selected").click()
+    page.get_by_text("Rejected 2 item(s)").wait_for()
+    assert not Item.objects.filter(criteria=school.criteria_a, status=Item.Status.ACCEPTED).exists()
