@@ -429,7 +429,9 @@ class PipelineRun(models.Model):
     log = models.TextField(blank=True, default="")
     error = models.TextField(blank=True, default="")
     config = models.JSONField(
-        default=dict, blank=True, help_text="Model sizes and gate margins this run used (recorded for repeats)."
+        default=dict,
+        blank=True,
+        help_text="Model sizes and gate margins this run used (recorded for repeats).",
     )
     task_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
