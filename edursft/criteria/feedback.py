@@ -100,6 +100,8 @@ class AddressesMistake(Criterion):
     Score: 1 when the wrong answer is named, else the similarity to the mistake scaled to 0.6.
     """
 
+    cost = 2
+
     kinds = ("feedback",)
     min_similarity: float = 0.4
 

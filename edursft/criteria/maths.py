@@ -48,6 +48,8 @@ class AnswerVerified(Criterion):
     states (an equation to solve, an expression to simplify) is solved with sympy.
     """
 
+    cost = 1
+
     kinds = ("exercise",)
     require_last_step: bool = False
 

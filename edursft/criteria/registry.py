@@ -56,6 +56,9 @@ class Criterion:
     # Stateful criteria (novelty against earlier accepted samples) are re-judged one
     # candidate at a time, just before the decision, and told what was accepted.
     stateful: ClassVar[bool] = False
+    # Relative cost per candidate, so the sampler runs cheap hard checks first:
+    # 0 text rules, 1 symbolic maths, 2 neural sentence embeddings.
+    cost: ClassVar[int] = 0
 
     def validate(self) -> None:
         """Raise ParamError when a parameter is out of range; the default accepts all."""

@@ -30,6 +30,8 @@ class SkillRelevance(Criterion):
     12% of other skills do (docs/criteria.md).
     """
 
+    cost = 2
+
     min_similarity: float = 0.3
     full_score_at: float = 0.6
 
@@ -72,6 +74,8 @@ class Novelty(Criterion):
     numbers changed score about 0.95-0.99 against the original; distinct problems on
     the same topic rarely pass 0.8.
     """
+
+    cost = 2
 
     stateful = True
     max_similarity: float = 0.9

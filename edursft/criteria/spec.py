@@ -120,7 +120,12 @@ class CriteriaSpec:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float range
+        return False
 
 
 def _is_int(value: Any) -> bool:
@@ -233,12 +238,14 @@ def _criterion(entry: Any, index: int, kind: str, labels: dict[str, int]) -> Cri
 def _parse_source(source: dict | str | Path) -> dict:
     if isinstance(source, dict):
         return source
+    if not isinstance(source, str | Path):
+        raise SpecError("", "a criteria file is a JSON object")
     if isinstance(source, Path) or not source.lstrip().startswith("{"):
-        path = Path(source)
         try:
+            path = Path(source)
             text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise SpecError("", f"cannot read criteria file {path}: {error.strerror}") from error
+        except (OSError, ValueError) as error:  # ValueError: a NUL byte in the name, undecodable bytes
+            raise SpecError("", f"cannot read criteria file {str(source)[:200]!r}: {error}") from error
     else:
         text = source
     try:

@@ -65,8 +65,14 @@ def _report(run: SamplingRun) -> str:
         )
     for label, criterion in stats["criteria"].items():
         role = "hard" if criterion["hard"] else f"soft w={criterion['weight']:g}"
+        if not criterion["evaluated"]:
+            lines.append(f"  {label:<20} {role:<12} not evaluated")
+            continue
         score = criterion["score"]["mean"]
-        lines.append(f"  {label:<20} {role:<12} pass {criterion['pass_rate']:.2f}  mean score {score:.2f}")
+        lines.append(
+            f"  {label:<20} {role:<12} pass {criterion['pass_rate']:.2f}  mean score {score:.2f}"
+            f"  ({criterion['evaluated']} judged)"
+        )
     for reason, count in stats["rejection_reasons"].items():
         lines.append(f"  rejected {count:>4}: {reason}")
     return "\n".join(lines)
@@ -91,7 +97,14 @@ def sample_command(args: argparse.Namespace) -> int:
     n_accept = args.n_accept if args.n_accept is not None else len(candidates) or 1
     if args.n_accept is None:
         spec = replace(spec, budget=max(spec.budget, len(candidates)))
-    run = run_sampling(candidates, spec, context=context, n_accept=n_accept, seed=args.seed)
+    run = run_sampling(
+        candidates,
+        spec,
+        context=context,
+        n_accept=n_accept,
+        seed=args.seed,
+        evaluate_all=not args.skip_after_hard_failure,
+    )
     if args.decisions:
         with Path(args.decisions).open("w", encoding="utf-8") as out:
             for decision in run.decisions:
@@ -126,5 +139,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the acceptance draws (exact mode)")
     parser.add_argument("--decisions", help="write every decision as JSON lines to this file")
     parser.add_argument("--accepted", help="write the accepted candidates as JSON lines to this file")
+    parser.add_argument(
+        "--skip-after-hard-failure",
+        action="store_true",
+        help="do not run the remaining criteria on a candidate that failed a hard one (faster; "
+        "by default every criterion judges every candidate, as a preview should)",
+    )
     parser.add_argument("--json", action="store_true", help="print the statistics as JSON")
     parser.set_defaults(handler=sample_command)

@@ -116,14 +116,15 @@ class SamplingRun:
         accepted = len(self.accepted)
         per_criterion: dict[str, Any] = {}
         for criterion in self.spec.criteria:
-            outcomes = [d.outcomes[criterion.label] for d in self.decisions]
+            outcomes = [d.outcomes[criterion.label] for d in self.decisions if criterion.label in d.outcomes]
             scores = [o.score for o in outcomes]
             histogram, _ = np.histogram(scores, bins=10, range=(0.0, 1.0))
             per_criterion[criterion.label] = {
                 "name": criterion.name,
                 "hard": criterion.hard,
                 "weight": criterion.weight,
-                "pass_rate": (sum(o.passed for o in outcomes) / proposals) if proposals else None,
+                "evaluated": len(outcomes),
+                "pass_rate": (sum(o.passed for o in outcomes) / len(outcomes)) if outcomes else None,
                 "score": _summary(scores),
                 "score_histogram": [int(count) for count in histogram],
             }
@@ -154,7 +155,7 @@ class SamplingRun:
             "mean_acceptance_prob": mean_prob,
             "proposals_per_accepted": proposals / accepted if accepted else None,
             "hard_pass_rate": sum(d.hard_passed for d in self.decisions) / proposals if proposals else None,
-            "reward": _summary([d.reward for d in self.decisions]),
+            "reward": _summary([d.reward for d in self.decisions if d.hard_passed]),
             "criteria": per_criterion,
             "rejection_reasons": dict(reasons.most_common()),
             "budget_exhausted": self.budget_exhausted,
@@ -171,46 +172,71 @@ class SamplingRun:
 
 
 class _Judge:
-    """Applies the built criteria of one run to batches, keeping stateful criteria informed."""
+    """Applies the built criteria of one run to batches, keeping stateful criteria informed.
 
-    def __init__(self, spec: CriteriaSpec, context: CriteriaContext) -> None:
+    Hard criteria run first, cheapest first (``Criterion.cost``); unless
+    ``evaluate_all``, a candidate that failed one is not shown to the criteria after
+    it: it cannot be accepted whatever they say, and the sentence embedding that
+    the expensive ones need is most of the cost of judging.
+    """
+
+    def __init__(self, spec: CriteriaSpec, context: CriteriaContext, evaluate_all: bool) -> None:
         self.spec = spec
         self.context = context
-        self.criteria: list[tuple[CriterionSpec, Criterion]] = [(c, c.build()) for c in spec.criteria]
+        self.evaluate_all = evaluate_all
+        built = [(c, c.build()) for c in spec.criteria]
+        self.criteria: list[tuple[CriterionSpec, Criterion]] = built
+        self.order = sorted(built, key=lambda pair: (not pair[0].hard, pair[1].cost))
+        # For stateful criteria: batch index -> position in the sub-batch they were shown.
+        self.positions: dict[str, dict[int, int]] = {}
 
     def evaluate(self, batch: list[Candidate]) -> list[dict[str, Outcome]]:
         per_candidate: list[dict[str, Outcome]] = [{} for _ in batch]
-        for spec, criterion in self.criteria:
-            outcomes = criterion.evaluate(batch, self.context)
-            if len(outcomes) != len(batch):
+        alive = list(range(len(batch)))
+        for spec, criterion in self.order:
+            shown = list(range(len(batch))) if self.evaluate_all else alive
+            outcomes = criterion.evaluate([batch[i] for i in shown], self.context) if shown else []
+            if len(outcomes) != len(shown):
                 raise RuntimeError(
-                    f"criterion {spec.name} returned {len(outcomes)} outcomes for {len(batch)}"
+                    f"criterion {spec.name} returned {len(outcomes)} outcomes for {len(shown)}"
                 )
-            for row, outcome in zip(per_candidate, outcomes, strict=True):
-                row[spec.label] = outcome
+            for i, outcome in zip(shown, outcomes, strict=True):
+                per_candidate[i][spec.label] = outcome
+            if criterion.stateful:
+                self.positions[spec.label] = {i: j for j, i in enumerate(shown)}
+            if spec.hard:
+                alive = [i for i in alive if per_candidate[i][spec.label].passed]
         return per_candidate
 
     def refresh(self, index: int, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
         """Re-judge candidate ``index`` of the batch against what has been accepted so far."""
         refreshed = dict(outcomes)
         for spec, criterion in self.criteria:
-            if criterion.stateful:
-                refreshed[spec.label] = criterion.reevaluate(index, outcomes[spec.label])
+            if criterion.stateful and spec.label in outcomes:
+                position = self.positions[spec.label][index]
+                refreshed[spec.label] = criterion.reevaluate(position, outcomes[spec.label])
         return refreshed
 
     def accept(self, index: int) -> None:
-        for _, criterion in self.criteria:
-            if criterion.stateful:
-                criterion.on_accept(index)
+        for spec, criterion in self.criteria:
+            if criterion.stateful and index in self.positions.get(spec.label, {}):
+                criterion.on_accept(self.positions[spec.label][index])
 
     def verdict(self, outcomes: dict[str, Outcome]) -> tuple[bool, float, list[str]]:
-        """Hard criteria all pass?, r = Σ w·s, and the failed hard criteria's reasons."""
+        """Hard criteria all pass?, r = Σ w·s, and the failed hard criteria's reasons.
+
+        r is complete only when the hard criteria pass (soft ones may have been skipped).
+        """
         hard_failures = [
             f"{spec.label}: {outcomes[spec.label].reason or 'failed'}"
             for spec, _ in self.criteria
-            if spec.hard and not outcomes[spec.label].passed
+            if spec.hard and spec.label in outcomes and not outcomes[spec.label].passed
         ]
-        reward = sum(spec.weight * outcomes[spec.label].score for spec, _ in self.criteria if not spec.hard)
+        reward = sum(
+            spec.weight * outcomes[spec.label].score
+            for spec, _ in self.criteria
+            if not spec.hard and spec.label in outcomes
+        )
         return not hard_failures, float(reward), hard_failures
 
 
@@ -221,15 +247,19 @@ def run_sampling(
     context: CriteriaContext | None = None,
     n_accept: int | None = None,
     seed: int = 0,
+    evaluate_all: bool = False,
 ) -> SamplingRun:
     """Draw proposals lazily, in batches, until ``n_accept`` are accepted (default: the spec's),
     the spec's proposal budget is spent, or the proposals run out; never loops forever.
+
+    With ``evaluate_all`` every criterion judges every proposal (a teacher's preview);
+    by default criteria after a failed hard criterion are skipped for that proposal.
     """
     started = time.perf_counter()
     target = spec.n_accept if n_accept is None else n_accept
     if target < 1:
         raise ValueError("n_accept must be at least 1")
-    judge = _Judge(spec, context or CriteriaContext())
+    judge = _Judge(spec, context or CriteriaContext(), evaluate_all)
     rng = np.random.default_rng(seed)
     stream: Iterator[Candidate] = iter(proposals)
     decisions: list[Decision] = []

@@ -109,6 +109,7 @@ def test_stats_record_rejection_reasons_and_pass_rates(exact_run) -> None:
     lost = stats["proposals"] - stats["accepted"] - forbidden
     assert stats["rejection_reasons"]["exact: lost the acceptance draw"] == lost
     assert stats["criteria"]["toy_hard"]["pass_rate"] == pytest.approx(1 - forbidden / 30_000)
+    assert stats["criteria"]["toy_score"]["evaluated"] == 30_000 - forbidden  # skipped after the hard failure
     assert stats["proposals_per_accepted"] == pytest.approx(stats["proposals"] / stats["accepted"])
 
 
@@ -176,3 +177,33 @@ def test_acceptance_probability_is_exp_of_r_minus_r_max_over_beta() -> None:
     run = run_sampling([_toy(1)], load_spec(_spec(budget=1, n_accept=1)))
     assert run.decisions[0].acceptance_prob == pytest.approx(math.exp((2 * 0.3 - 2.0) / BETA))
     assert run.decisions[0].scores == {"toy_hard": 1.0, "toy_score": 0.3}
+
+
+@register("toy_expensive")
+@dataclass
+class ToyExpensive(Criterion):
+    """Test criterion: records which candidates it was shown."""
+
+    cost = 2
+
+    def evaluate(self, candidates: Sequence[Candidate], context: CriteriaContext) -> list[Outcome]:
+        shown_to_expensive.extend(c.prompt_id for c in candidates)
+        return [Outcome(True, 1.0) for _ in candidates]
+
+
+shown_to_expensive: list[str] = []
+
+
+@pytest.mark.parametrize(
+    ("evaluate_all", "expected"), [(False, ["0", "1", "3"]), (True, ["0", "1", "2", "3"])]
+)
+def test_expensive_criteria_skip_candidates_that_failed_a_hard_check(
+    evaluate_all: bool, expected: list[str]
+) -> None:
+    shown_to_expensive.clear()
+    spec = _spec(budget=4, n_accept=4, mode="threshold", threshold=0)
+    # Listed first, but run after the cheap hard check.
+    spec["criteria"] = [{"name": "toy_expensive", "hard": True}, {"name": "toy_hard", "hard": True}]
+    run = run_sampling([_toy(i) for i in range(4)], load_spec(spec), evaluate_all=evaluate_all)
+    assert shown_to_expensive == expected
+    assert [d.accepted for d in run.decisions] == [True, True, False, True]
