@@ -103,15 +103,16 @@ def cached(key: str, build: Callable[[], list[Panel]]) -> tuple[list[Panel], dat
 
 
 def learning_outcomes(scope: Scope) -> list[Panel]:
-    return [_heatmap(scope), _over_time(scope), _gain(scope), _at_risk(scope)]
+    mastery, source = selectors.mastery_by_student_skill(scope)
+    # Skills ranked by practice: the heatmap and the lines over time show the top ones.
+    practice = mastery.groupby("skill_id")["attempts"].sum().sort_values(ascending=False)
+    return [_heatmap(mastery, source, practice), _over_time(scope, practice), _gain(scope), _at_risk(scope)]
 
 
-def _heatmap(scope: Scope) -> Panel:
-    frame, source = selectors.mastery_by_student_skill(scope)
+def _heatmap(frame: pd.DataFrame, source: str, attempts: pd.Series) -> Panel:
     title = "Class mastery by student and skill"
     if frame.empty:
         return Panel("heatmap", title, pd.DataFrame(columns=["Student"]), note=f"Shows {source}.")
-    attempts = frame.groupby("skill_id")["attempts"].sum().sort_values(ascending=False)
     shown = attempts.index[:MAX_HEATMAP_SKILLS]
     skills = selectors.skill_names(shown)
     students = selectors.user_names(frame["student_id"].unique())
@@ -131,13 +132,12 @@ def _heatmap(scope: Scope) -> Panel:
     return Panel("heatmap", title, table, note=note, figure=figures.mastery_heatmap(matrix))
 
 
-def _over_time(scope: Scope) -> Panel:
-    frame, source = selectors.mastery_over_time(scope)
+def _over_time(scope: Scope, practice: pd.Series) -> Panel:
+    shown = list(practice.index[:MAX_TIME_LINES])
+    frame, source = selectors.mastery_over_time(scope, shown)
     title = "Mastery over time"
     if frame.empty:
         return Panel("over-time", title, pd.DataFrame(columns=["Period"]), note=f"Shows {source}.")
-    volume = frame.groupby("skill_id")["n"].sum().sort_values(ascending=False)
-    shown = volume.index[:MAX_TIME_LINES]
     skills = selectors.skill_names(shown)
     wide = frame[frame["skill_id"].isin(shown)].pivot_table(
         index="period", columns="skill_id", values="value"
@@ -149,8 +149,8 @@ def _over_time(scope: Scope) -> Panel:
     if not by_position:
         wide.index = [period.date().isoformat() for period in wide.index]
     note = f"Shows {source}."
-    if len(volume) > len(shown):
-        note += f" The {len(shown)} most practised of {len(volume)} skills."
+    if len(practice) > len(shown):
+        note += f" The {len(shown)} most practised of {len(practice)} skills."
     table = wide.round(2).rename_axis(axis).reset_index()
     figure = figures.lines_over_time(wide, x=axis, y="Mastery")
     return Panel("over-time", title, table, note=note, figure=figure)

@@ -33,7 +33,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Lead, RowNumber, TruncWeek
+from django.db.models.functions import Cast, Lead, Ntile, TruncWeek
 from django.utils import timezone
 
 from analytics.models import Assessment, AssessmentResult
@@ -164,15 +164,14 @@ RUNNING_BY_POSITION = (
 )
 
 
-def mastery_over_time(scope: Scope) -> tuple[pd.DataFrame, str]:
-    """Rows of (period, skill_id, value, n): mastery per skill as time goes on.
+def mastery_over_time(scope: Scope, skill_ids: list[int]) -> tuple[pd.DataFrame, str]:
+    """Rows of (period, skill_id, value, n): mastery of the given skills as time goes on.
 
     From mastery snapshots when there are any; otherwise the running (cumulative)
     success rate, by week when records have times, else by attempt position.
+    Only the skills drawn are read (the (student, skill, ...) indexes).
     """
-    snapshots = MasterySnapshot.objects.filter(student_id__in=_members(scope))
-    if scope.skill_id:
-        snapshots = snapshots.filter(skill_id=scope.skill_id)
+    snapshots = MasterySnapshot.objects.filter(student_id__in=_members(scope), skill_id__in=skill_ids)
     if scope.since:
         snapshots = snapshots.filter(at__gte=scope.since)
     if scope.until:
@@ -186,7 +185,7 @@ def mastery_over_time(scope: Scope) -> tuple[pd.DataFrame, str]:
             .values_list("period", "skill_id", "value", "n")
         )
         return _frame(rows, columns).sort_values(["skill_id", "period"]), SNAPSHOT_SOURCE
-    graded = records(scope).filter(skill_id__isnull=False)
+    graded = records(scope).filter(skill_id__in=skill_ids)
     timed = graded.filter(finished_at__isnull=False)
     if timed.exists():
         grouped, source = timed.annotate(period=TruncWeek("finished_at")), RUNNING_BY_WEEK
@@ -248,21 +247,20 @@ def _early_late_success(scope: Scope) -> list[tuple]:
     """Per class and skill, the class average of each student's success on the early and the
     late half of their attempts on that skill (students with at least two attempts).
 
-    The attempts are numbered per (student, skill) by a window function in the
-    database; only the outer grouping is written in SQL, because the ORM cannot
-    aggregate over a window.
+    NTILE(2) splits each (student, skill) sequence into halves in the database
+    (the first half takes the middle attempt of an odd count); only the outer
+    grouping is written in SQL, because the ORM cannot aggregate over a window.
     """
-    ranked = (
+    halves = (
         records(scope)
         .filter(skill_id__isnull=False)
         .annotate(
             success=SUCCESS,
-            n=Window(RowNumber(), partition_by=[F("student_id"), F("skill_id")], order_by=_attempt_order()),
-            total=Window(Count("id"), partition_by=[F("student_id"), F("skill_id")]),
+            half=Window(Ntile(2), partition_by=[F("student_id"), F("skill_id")], order_by=_attempt_order()),
         )
-        .values("student_id", "skill_id", "success", "n", "total")
+        .values("student_id", "skill_id", "success", "half")
     )
-    inner, params = ranked.query.sql_with_params()
+    inner, params = halves.query.sql_with_params()
     membership = Classroom.students.through._meta.db_table
     placeholders = ", ".join(["%s"] * len(scope.classroom_ids))
     # Per (student, skill) first, while rows still arrive in window order (a
@@ -271,11 +269,11 @@ def _early_late_success(scope: Scope) -> list[tuple]:
         SELECT m.classroom_id, s.skill_id, AVG(s.pre), AVG(s.post), COUNT(*) AS students
         FROM (
             SELECT r.student_id, r.skill_id,
-                   AVG(CASE WHEN 2 * r.n <= r.total THEN r.success END) AS pre,
-                   AVG(CASE WHEN 2 * r.n > r.total THEN r.success END) AS post
+                   AVG(CASE WHEN r.half = 1 THEN r.success END) AS pre,
+                   AVG(CASE WHEN r.half = 2 THEN r.success END) AS post
             FROM ({inner}) r
-            WHERE r.total >= 2
             GROUP BY r.student_id, r.skill_id
+            HAVING COUNT(*) >= 2
         ) s
         JOIN {membership} m ON m.user_id = s.student_id
         WHERE m.classroom_id IN ({placeholders})
@@ -414,29 +412,35 @@ def feedback_followups(scope: Scope) -> pd.DataFrame:
     followed = (
         records(scope)
         .filter(skill_id__isnull=False)
-        .annotate(
-            kind=F("feedback_item__source"),
-            next_success=Window(Lead(SUCCESS), partition_by=partition, order_by=_attempt_order()),
-        )
-        .values("student_id", "correct", "kind", "next_success")
+        .annotate(next_success=Window(Lead(SUCCESS), partition_by=partition, order_by=_attempt_order()))
+        .values("student_id", "correct", "feedback_item_id", "next_success")
     )
     inner, params = followed.query.sql_with_params()
     membership = Classroom.students.through._meta.db_table
     placeholders = ", ".join(["%s"] * len(scope.classroom_ids))
+    # Grouped by feedback item id, not joined to the items inside the window:
+    # the few ids are mapped to their kind afterwards.
     sql = f"""
-        SELECT m.classroom_id, COALESCE(r.kind, %s) AS kind,
-               COUNT(*) AS wrong_answers, AVG(r.next_success) AS next_success
+        SELECT m.classroom_id, r.feedback_item_id, COUNT(*), SUM(r.next_success)
         FROM ({inner}) r
         JOIN {membership} m ON m.user_id = r.student_id
         WHERE r.correct = %s AND r.next_success IS NOT NULL AND m.classroom_id IN ({placeholders})
-        GROUP BY m.classroom_id, COALESCE(r.kind, %s)
+        GROUP BY m.classroom_id, r.feedback_item_id
     """  # noqa: S608 - only table names and placeholders are interpolated
     with connection.cursor() as cursor:
-        cursor.execute(sql, [NO_FEEDBACK, *params, False, *scope.classroom_ids, NO_FEEDBACK])
+        cursor.execute(sql, [*params, False, *scope.classroom_ids])
         rows = cursor.fetchall()
-    frame = _frame(rows, ["classroom_id", "kind", "wrong_answers", "next_success"])
-    frame["next_success"] = frame["next_success"].astype(float)
-    return frame
+    frame = _frame(rows, ["classroom_id", "feedback_item_id", "wrong_answers", "successes"])
+    kinds = dict(
+        Item.objects.filter(id__in=frame["feedback_item_id"].dropna().astype(int).tolist()).values_list(
+            "id", "source"
+        )
+    )
+    frame["kind"] = frame["feedback_item_id"].map(kinds).fillna(NO_FEEDBACK)
+    frame["successes"] = frame["successes"].astype(float)
+    grouped = frame.groupby(["classroom_id", "kind"], as_index=False)[["wrong_answers", "successes"]].sum()
+    grouped["next_success"] = grouped["successes"] / grouped["wrong_answers"]
+    return grouped[["classroom_id", "kind", "wrong_answers", "next_success"]]
 
 
 def teachers_by_classroom(classroom_ids) -> pd.DataFrame:
