@@ -13,12 +13,21 @@ keeping every step's scores.
 Several samples per prompt come from one ``generate`` call with
 ``num_return_sequences``; prompts are left-padded into one batch, and the KV
 cache means each step costs one token's forward pass.
+
+With ``calculator`` on, GSM8K's calculator is used (Cobbe et al. 2021,
+"Training Verifiers to Solve Math Word Problems", section 3.1 and appendix C):
+when a sample has written ``<<expression=``, the tokens of the exact result,
+``>>`` and the result again (as the text shows it) are forced instead of
+sampled. A forced token has probability 1 under the proposal actually used
+(model plus calculator), so it adds log 1 = 0 to log q; ``Sample.forced`` lists
+those positions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import islice
 
 import torch
@@ -28,6 +37,7 @@ from edursft.criteria.candidate import Candidate
 from edursft.generation.evaluate import max_positions
 from edursft.generation.prompts import END, Request, build_prompt, parse_completion
 from edursft.generation.store import Generator
+from edursft.verification.arithmetic import NotArithmeticError, evaluate_arithmetic
 
 
 @dataclass
@@ -40,17 +50,22 @@ class SamplingConfig:
     samples_per_prompt: int = 4
     prompts_per_batch: int = 8
     max_new_tokens: int = 192
+    calculator: bool = True  # force the results of <<expression=...>> annotations (GSM8K's calculator)
     seed: int = 0
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One generated completion: its tokens (up to and including the end token), text and log q."""
+    """One generated completion: its tokens (up to and including the end token), text and log q.
+
+    ``forced`` holds the completion positions the calculator wrote (probability 1).
+    """
 
     prompt_index: int
     completion_ids: tuple[int, ...]
     text: str
     log_q: float
+    forced: tuple[int, ...] = ()
 
 
 def warp_logits(logits: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
@@ -75,29 +90,82 @@ def warp_logits(logits: torch.Tensor, temperature: float, top_k: int, top_p: flo
     return logits
 
 
-class _WarpAndRecord(LogitsProcessor):
-    """Applies :func:`warp_logits` and accumulates the log-probability of each sampled token."""
+def calculator_result(value: Fraction) -> str:
+    """How the calculator writes a result: a whole number, or a decimal to at most 4 places."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.4f}".rstrip("0").rstrip(".")
 
-    def __init__(self, config: SamplingConfig, end_id: int) -> None:
+
+class _Calculator:
+    """Per row: the text generated so far and the result tokens still to force."""
+
+    def __init__(self, tokenizer, rows: int) -> None:
+        self.tokenizer = tokenizer
+        self.text = [""] * rows
+        self.queue: list[list[int]] = [[] for _ in range(rows)]
+
+    def observe(self, row: int, token: int) -> None:
+        """Read a token a row has just emitted; queue the result when it completes ``<<expr=``."""
+        piece = self.tokenizer.decode([token], skip_special_tokens=False)
+        self.text[row] += piece
+        if "=" not in piece or self.queue[row]:
+            return
+        start = self.text[row].rfind("<<")
+        segment = self.text[row][start + 2 :] if start >= 0 else ""
+        if start < 0 or ">>" in segment or not segment.endswith("=") or segment.count("=") != 1:
+            return
+        try:
+            value = evaluate_arithmetic(segment[:-1])
+        except (NotArithmeticError, ZeroDivisionError, OverflowError, RecursionError):
+            return
+        result = calculator_result(value)
+        # The result, the closing brackets, and the result again as the text shows it (GSM8K's layout).
+        self.queue[row] = self.tokenizer.encode(f"{result}>>{result}", add_special_tokens=False)
+
+    def next_forced(self, row: int) -> int | None:
+        return self.queue[row].pop(0) if self.queue[row] else None
+
+
+class _WarpAndRecord(LogitsProcessor):
+    """Applies :func:`warp_logits` (and the calculator's forcing) and accumulates the
+    log-probability of each sampled token."""
+
+    def __init__(self, config: SamplingConfig, end_id: int, calculator: _Calculator | None) -> None:
         self.config = config
         self.end_id = end_id
+        self.calculator = calculator
         self.previous: torch.Tensor | None = None  # log-softmax of the last returned scores
         self.total: torch.Tensor | None = None
         self.finished: torch.Tensor | None = None
+        self.step = 0
+        self.forced: list[list[int]] = []
 
     def _account(self, tokens: torch.Tensor) -> None:
         step = self.previous.gather(1, tokens.unsqueeze(1)).squeeze(1)
         self.total += torch.where(self.finished, torch.zeros_like(step), step)
+        if self.calculator is not None:
+            for row in torch.nonzero(~self.finished).flatten().tolist():
+                self.calculator.observe(row, int(tokens[row]))
         self.finished |= tokens == self.end_id
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self.previous is None:
             self.total = torch.zeros(scores.shape[0], dtype=torch.float64)
             self.finished = torch.zeros(scores.shape[0], dtype=torch.bool)
+            self.forced = [[] for _ in range(scores.shape[0])]
         else:
             self._account(input_ids[:, -1])
         warped = warp_logits(scores, self.config.temperature, self.config.top_k, self.config.top_p)
+        if self.calculator is not None:
+            for row in torch.nonzero(~self.finished).flatten().tolist():
+                token = self.calculator.next_forced(row)
+                if token is not None:
+                    warped[row] = float("-inf")
+                    warped[row, token] = 0.0
+                    self.forced[row].append(self.step)
         self.previous = torch.log_softmax(warped.float(), dim=-1).double()
+        self.step += 1
         return warped
 
     def log_q(self, last_tokens: torch.Tensor) -> torch.Tensor:
@@ -114,7 +182,9 @@ def sample_batch(
     encoded = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
     width = encoded["input_ids"].shape[1]
     end_id = generator.end_token_id
-    recorder = _WarpAndRecord(config, end_id)
+    rows = len(prompts) * config.samples_per_prompt
+    calculator = _Calculator(tokenizer, rows) if config.calculator else None
+    recorder = _WarpAndRecord(config, end_id, calculator)
     # Our processor does all the warping, so generate's own warpers are switched off.
     generation_config = GenerationConfig(
         do_sample=True,
@@ -140,8 +210,15 @@ def sample_batch(
         ended = end_id in ids
         kept = ids[: ids.index(end_id) + 1] if ended else ids
         text = tokenizer.decode(kept[:-1] if ended else kept, skip_special_tokens=False)
+        forced = tuple(p for p in recorder.forced[row] if p < len(kept))
         samples.append(
-            Sample(row // config.samples_per_prompt, tuple(kept), text + (END if ended else ""), log_q[row])
+            Sample(
+                row // config.samples_per_prompt,
+                tuple(kept),
+                text + (END if ended else ""),
+                log_q[row],
+                forced,
+            )
         )
     return samples
 

@@ -1,6 +1,7 @@
 """The generator: loading from disk, the text format, batched sampling and exact log q."""
 
 import json
+from fractions import Fraction
 from functools import partial
 
 import pytest
@@ -15,7 +16,14 @@ from edursft.generation.corpus import CorpusFormatError, read_corpus
 from edursft.generation.evaluate import completion_log_probs, distinct_n, perplexity
 from edursft.generation.pretrain import held_out_examples, preset_config, pretrain
 from edursft.generation.prompts import Request, build_prompt, exercise_completion, parse_completion
-from edursft.generation.sampling import SamplingConfig, propose, sample_batch, warp_logits
+from edursft.generation.sampling import (
+    SamplingConfig,
+    _Calculator,
+    calculator_result,
+    propose,
+    sample_batch,
+    warp_logits,
+)
 from edursft.generation.store import load_generator, read_metadata
 
 PROMPTS = [
@@ -53,11 +61,25 @@ def test_loading_a_directory_without_a_model_fails_clearly(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("temperature", "top_k", "top_p"), [(1.0, 0, 1.0), (0.7, 20, 1.0), (1.3, 0, 0.8), (0.9, 50, 0.9)]
+    ("temperature", "top_k", "top_p", "calculator"),
+    [
+        (1.0, 0, 1.0, False),
+        (0.7, 20, 1.0, False),
+        (1.3, 0, 0.8, False),
+        (0.9, 50, 0.9, False),
+        (0.9, 0, 1.0, True),
+    ],
 )
-def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(tiny, temperature, top_k, top_p):
+def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(
+    tiny, temperature, top_k, top_p, calculator
+):
     config = SamplingConfig(
-        temperature=temperature, top_k=top_k, top_p=top_p, samples_per_prompt=3, max_new_tokens=24
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        samples_per_prompt=3,
+        max_new_tokens=24,
+        calculator=calculator,
     )
     samples = sample_batch(tiny, PROMPTS, config, seed=5)
     assert len(samples) == len(PROMPTS) * 3
@@ -69,7 +91,28 @@ def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(tiny, tempera
     )
     for sample, row in zip(samples, recomputed, strict=True):
         assert len(row) == len(sample.completion_ids)
-        assert sample.log_q == pytest.approx(float(row.sum()), abs=1e-4)
+        # Calculator positions were forced (probability 1): they add nothing to log q.
+        sampled = [i for i in range(len(row)) if i not in sample.forced]
+        assert sample.log_q == pytest.approx(float(row[sampled].sum()), abs=1e-4)
+
+
+def test_the_calculator_forces_the_result_of_an_annotation(tiny):
+    tokenizer = tiny.tokenizer
+    calculator = _Calculator(tokenizer, rows=1)
+    for token in tokenizer.encode(" so 12 * 4 = <<12*4=", add_special_tokens=False):
+        calculator.observe(0, token)
+    forced = []
+    while (token := calculator.next_forced(0)) is not None:
+        forced.append(token)
+    assert tokenizer.decode(forced) == "48>>48"
+    assert calculator_result(Fraction(1, 3)) == "0.3333" and calculator_result(Fraction(-6)) == "-6"
+
+
+def test_the_calculator_leaves_text_that_is_not_arithmetic_alone(tiny):
+    calculator = _Calculator(tiny.tokenizer, rows=1)
+    for token in tiny.tokenizer.encode(" <<x + y=", add_special_tokens=False):
+        calculator.observe(0, token)
+    assert calculator.next_forced(0) is None
 
 
 def test_warping_matches_the_transformers_warpers():

@@ -1,0 +1,161 @@
+"""RSFT for 3 rounds on the bootstrap generator: do the criteria accept more, and at what cost?
+
+Runs ``run_rsft`` (the same code as ``python -m edursft rsft``) with the criteria
+below, restarting from the base model each round (ReST-EM, the default) and, with
+``--compare-continue``, again continuing from the previous round's model. Prints
+a table per run, the targets, then one JSON line whose key ``rounds`` lists
+{round, acceptance_rate, verified_rate, distinct2, perplexity} for the default run.
+
+    .venv/bin/python bench/rsft.py --model var/models/generator/bootstrap
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from edursft.generation.finetune import FinetuneConfig  # noqa: E402
+from edursft.generation.pretrain import preset_config, pretrain  # noqa: E402
+from edursft.generation.rounds import RoundReport, RsftConfig, run_rsft  # noqa: E402
+from edursft.generation.sampling import SamplingConfig  # noqa: E402
+
+# What a teacher asks of a generated exercise: a checked answer, safe, of sensible
+# length, about the skill, of a fitting difficulty. Exact mode: accepted samples
+# follow p(x) ~ q(x) 1[hard] exp(r(x)/beta).
+CRITERIA = {
+    "kind": "exercise",
+    "mode": "exact",
+    "beta": 0.5,
+    "criteria": [
+        {"name": "answer_verified", "hard": True},
+        {"name": "unsafe_content", "hard": True},
+        {"name": "length", "hard": True, "params": {"min_words": 4, "max_words": 120}},
+        {"name": "skill_relevance", "weight": 1.0, "params": {"min_similarity": 0.2, "full_score_at": 0.5}},
+        {"name": "difficulty_band", "weight": 0.5, "params": {"low": 0.5, "high": 0.9}},
+    ],
+}
+
+
+def _doubles_or_failure_halves(first: float, last: float) -> bool:
+    """The issue's target: the rate at least doubles, or above 50% its failure rate at least halves.
+
+    A rate of 0 that stays 0 has not doubled."""
+    if first > 0.5:
+        return (1 - last) <= (1 - first) / 2
+    return last >= 2 * first and last > first
+
+
+def _table(title: str, reports: list[RoundReport]) -> None:
+    print(f"\n{title}")
+    print(
+        "round  accept  mean_a  verified  well_formed  distinct1  distinct2  perplexity  prop/acc  pool  wall"
+    )
+    for r in reports:
+        print(
+            f"{r.round:5d}  {r.acceptance_rate:6.3f}  {r.mean_acceptance_prob:6.3f}  {r.verified_rate:8.3f}  "
+            f"{r.well_formed_rate:11.3f}  {r.distinct1:9.3f}  {r.distinct2:9.3f}  {r.perplexity:10.3f}  "
+            f"{r.proposals_per_accepted or float('inf'):8.1f}  {r.pool:4d}  {r.wall_seconds:6.0f}"
+        )
+
+
+def _rows(reports: list[RoundReport]) -> list[dict]:
+    return [
+        {
+            "round": r.round,
+            "acceptance_rate": round(r.acceptance_rate, 4),
+            "verified_rate": round(r.verified_rate, 4),
+            "distinct2": round(r.distinct2, 4),
+            "perplexity": round(r.perplexity, 4),
+            "mean_acceptance_prob": round(r.mean_acceptance_prob, 4),
+            "well_formed_rate": round(r.well_formed_rate, 4),
+            "pool": r.pool,
+            "wall_seconds": round(r.wall_seconds, 1),
+        }
+        for r in reports
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="var/models/generator/bootstrap", help="bootstrap generator")
+    parser.add_argument("--out", help="run directory (default: a temporary one)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--prompts-per-round", type=int, default=96)
+    parser.add_argument("--eval-prompts", type=int, default=64)
+    parser.add_argument("--samples-per-prompt", type=int, default=6)
+    parser.add_argument("--temperature", type=float, default=0.6)
+    parser.add_argument(
+        "--compare-continue", action="store_true", help="also run without restarting from base"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    model = Path(args.model)
+    out = Path(args.out or tempfile.mkdtemp(prefix="rsft-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+    if not (model / "config.json").exists():
+        model = out / "bootstrap"
+        print(f"no model at {args.model}; pre-training the default bootstrap into {model}")
+        pretrain(preset_config("default", out=model))
+    criteria = out / "criteria.json"
+    criteria.write_text(json.dumps(CRITERIA, indent=2), encoding="utf-8")
+
+    def config(run: str, restart: bool) -> RsftConfig:
+        return RsftConfig(
+            model=model,
+            criteria=criteria,
+            out=out / run,
+            rounds=args.rounds,
+            prompts_per_round=args.prompts_per_round,
+            eval_prompts=args.eval_prompts,
+            restart_from_base=restart,
+            seed=args.seed,
+            sampling=SamplingConfig(
+                temperature=args.temperature, samples_per_prompt=args.samples_per_prompt, max_new_tokens=160
+            ),
+            finetune=FinetuneConfig(epochs=8, learning_rate=1e-3, patience=2),
+        )
+
+    started = time.monotonic()
+    restart = run_rsft(
+        config("restart", True), on_round=lambda r: print(f"restart: round {r.round} done", flush=True)
+    )
+    _table("restart from the base model each round (ReST-EM)", restart)
+    figures: dict = {"model": str(model), "out": str(out), "rounds": _rows(restart)}
+    if args.compare_continue:
+        cont = run_rsft(
+            config("continue", False), on_round=lambda r: print(f"continue: round {r.round} done")
+        )
+        _table("continue from the previous round's model", cont)
+        figures["rounds_continue"] = _rows(cont)
+
+    first, last = restart[0], restart[-1]
+    targets = {
+        "acceptance_doubles_or_failure_halves": _doubles_or_failure_halves(
+            first.acceptance_rate, last.acceptance_rate
+        ),
+        "verified_doubles_or_failure_halves": _doubles_or_failure_halves(
+            first.verified_rate, last.verified_rate
+        ),
+        "distinct2_at_least_90pct": last.distinct2 >= 0.9 * first.distinct2,
+        "perplexity_rise_at_most_20pct": last.perplexity <= 1.2 * first.perplexity,
+    }
+    print("\ntargets (last round against round 0):")
+    for name, met in targets.items():
+        print(f"  {name}: {'met' if met else 'NOT met'}")
+    print(f"total wall time {time.monotonic() - started:.0f}s (CPU shared with other jobs)")
+    figures["targets"] = targets
+    figures["wall_seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
