@@ -34,7 +34,13 @@ class AttemptResult:
     record: LearningRecord
     correct: bool
     feedback: Feedback | None
-    mastery: dict[int, float] = field(default_factory=dict)
+    mastery: dict[int, float] = field(default_factory=dict)  # skill pk -> mastery after the attempt
+    skill_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def moved(self) -> list[tuple[str, float]]:
+        """(skill name, mastery now) for every skill the attempt moved, for the page."""
+        return [(self.skill_names.get(pk, ""), value) for pk, value in self.mastery.items()]
 
 
 def _plain(text: str) -> str:
@@ -81,7 +87,8 @@ def record_attempt(student: AbstractBaseUser, item: Item, response: str) -> Atte
     """Check the answer, store the LearningRecord with its feedback and update mastery at once."""
     response = response.strip()[:2000]
     correct = is_correct(item, response)
-    skill_pks = list(item.skills.order_by("pk").values_list("pk", flat=True))
+    names = dict(item.skills.order_by("pk").values_list("pk", "name"))
+    skill_pks = list(names)
     with transaction.atomic():
         earlier = LearningRecord.objects.filter(student=student, item=item)
         wrong_so_far = earlier.filter(correct=False).count()
@@ -100,4 +107,4 @@ def record_attempt(student: AbstractBaseUser, item: Item, response: str) -> Atte
             feedback_item=feedback.item if feedback else None,
         )
         moved = mastery.record_attempt(record, skill_pks)
-    return AttemptResult(record=record, correct=correct, feedback=feedback, mastery=moved)
+    return AttemptResult(record=record, correct=correct, feedback=feedback, mastery=moved, skill_names=names)

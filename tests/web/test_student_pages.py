@@ -144,3 +144,9 @@ def test_a_multiple_choice_exercise_offers_labelled_choices_and_checks_the_chose
     page = client.get(reverse("student-item", args=[item.pk])).content.decode()
     assert '<label for="choice-2">Tuesday</label>' in page
     assert "Correct!" in _answer(client, item, "Tuesday").content.decode()
+
+
+def test_the_answer_page_says_how_mastery_of_each_skill_moved(client, school):
+    client.force_login(school.sam)
+    page = _answer(client, school.exercise, "7/8").content.decode()
+    assert "Your mastery now: Equivalent Fractions 0.67." in page
