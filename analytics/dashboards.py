@@ -412,13 +412,15 @@ def _feedback_panel(scope: Scope, classes: _ClassQuality) -> Panel:
 # --- Generation quality ------------------------------------------------------------------------
 
 
-def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, float]]:
-    """Proposals, accepted, mean acceptance probability and per-criterion pass rates of a run.
+def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, tuple[float, float]]]:
+    """Proposals, accepted, mean acceptance probability, and per criterion (pass rate, judged).
 
     ``stats`` is what the pipeline stores: the rejection sampler's statistics
     (edursft.sampling ``SamplingRun.stats()``) per skill under "skills", or one
-    sampler's statistics at the top level. Rates over skills are weighted by
-    each skill's proposals.
+    sampler's statistics at the top level. A criterion's pass rate is over the
+    proposals it judged ("evaluated": the sampler stops judging a proposal once
+    a hard criterion fails), so rates are pooled over skills weighted by that
+    count, or by proposals for statistics that do not report it.
     """
     parts = [part for part in (stats.get("skills") or {}).values() if isinstance(part, dict)] or [stats]
     proposals = sum(float(part.get("proposals") or 0) for part in parts)
@@ -426,7 +428,7 @@ def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, 
     if not proposals:
         proposals, accepted = float(stats.get("proposals") or 0), float(stats.get("accepted") or 0)
     passed: dict[str, float] = {}
-    seen: dict[str, float] = {}
+    judged: dict[str, float] = {}
     probability, probability_weight = 0.0, 0.0
     for part in parts:
         weight = float(part.get("proposals") or 0)
@@ -434,11 +436,14 @@ def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, 
             probability += float(part["mean_acceptance_prob"]) * weight
             probability_weight += weight
         for label, criterion in (part.get("criteria") or {}).items():
-            if isinstance(criterion, dict) and criterion.get("pass_rate") is not None and weight:
-                passed[label] = passed.get(label, 0.0) + float(criterion["pass_rate"]) * weight
-                seen[label] = seen.get(label, 0.0) + weight
+            if not isinstance(criterion, dict) or criterion.get("pass_rate") is None:
+                continue
+            count = float(criterion.get("evaluated", weight) or 0)
+            passed[label] = passed.get(label, 0.0) + float(criterion["pass_rate"]) * count
+            judged[label] = judged.get(label, 0.0) + count
     mean_probability = probability / probability_weight if probability_weight else None
-    return proposals, accepted, mean_probability, {label: passed[label] / seen[label] for label in passed}
+    rates = {label: (passed[label] / judged[label], judged[label]) for label in passed if judged[label]}
+    return proposals, accepted, mean_probability, rates
 
 
 def generation_quality(runs) -> list[Panel]:
@@ -465,14 +470,8 @@ def generation_quality(runs) -> list[Panel]:
             }
         )
         pass_rates.extend(
-            {
-                "Run": f"#{row['id']}",
-                "Round": row["round"],
-                "Criterion": name,
-                "Pass rate": rate,
-                "w": proposals,
-            }
-            for name, rate in rates.items()
+            {"Run": f"#{row['id']}", "Round": row["round"], "Criterion": name, "Pass rate": rate, "w": count}
+            for name, (rate, count) in rates.items()
         )
     runs_frame = pd.DataFrame(per_run, columns=_RUN_COLUMNS)
     rates_frame = pd.DataFrame(pass_rates, columns=["Run", "Round", "Criterion", "Pass rate", "w"])
@@ -520,7 +519,7 @@ def _criteria_panel(rates: pd.DataFrame) -> Panel:
 
 def _rounds_panel(runs: pd.DataFrame, rates: pd.DataFrame) -> Panel:
     columns = ["Round", "Runs", "Proposals", "Accepted", "Acceptance rate", "Approved", "Rejected in review"]
-    note = "Runs of the same fine-tuning round pooled; pass rates weighted by proposals."
+    note = "Runs of one fine-tuning round pooled; pass rates weighted by the proposals each criterion judged."
     if runs.empty:
         return Panel("rounds", "Generation quality per round", pd.DataFrame(columns=columns), note=note)
     grouped = runs.groupby("Round")

@@ -174,7 +174,7 @@ def test_generation_runs_show_acceptance_pass_and_approval_rates(dashboard_schoo
     assert row["Mean acceptance probability"] == 0.25
 
 
-def test_runs_of_a_round_are_pooled_with_pass_rates_weighted_by_proposals(dashboard_school):
+def test_runs_of_a_round_are_pooled_with_pass_rates_weighted_by_proposals_judged(dashboard_school):
     GenerationRun.objects.create(
         criteria=dashboard_school.run.criteria,
         round=1,
@@ -198,7 +198,28 @@ def test_a_single_samplers_statistics_are_read_too(dashboard_school):
         "mean_acceptance_prob": 0.3,
         "criteria": {"length": {"pass_rate": 0.75}},
     }
-    assert sampler_figures(stats) == (8, 2, 0.3, {"length": 0.75})
+    assert sampler_figures(stats) == (8, 2, 0.3, {"length": (0.75, 8)})
+
+
+def test_pass_rates_are_pooled_over_the_proposals_each_criterion_judged(dashboard_school):
+    from analytics.dashboards import sampler_figures
+
+    # Skill 1 judged length only on the 10 proposals whose answer checked out; skill 2 on all 20.
+    stats = {
+        "skills": {
+            "1": {
+                "proposals": 40,
+                "accepted": 5,
+                "criteria": {"length": {"pass_rate": 1.0, "evaluated": 10}},
+            },
+            "2": {
+                "proposals": 20,
+                "accepted": 5,
+                "criteria": {"length": {"pass_rate": 0.4, "evaluated": 20}},
+            },
+        }
+    }
+    assert sampler_figures(stats)[3] == {"length": (pytest.approx((1.0 * 10 + 0.4 * 20) / 30), 30)}
 
 
 def test_approval_rate_counts_only_generated_items(dashboard_school):
