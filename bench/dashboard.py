@@ -201,9 +201,17 @@ def build_class(seed: int = 7) -> int:
                     "acceptance_rate": accepted / proposals,
                     "mean_acceptance_prob": rng.uniform(0.2, 0.4),
                     "criteria": {
-                        "answer_verified": {"pass_rate": rng.uniform(0.4, 0.8), "hard": True},
-                        "length": {"pass_rate": rng.uniform(0.8, 1.0), "hard": True},
-                        "skill_relevance": {"pass_rate": rng.uniform(0.5, 0.9), "hard": False},
+                        "answer_verified": {
+                            "pass_rate": rng.uniform(0.4, 0.8),
+                            "evaluated": proposals,
+                            "hard": True,
+                        },
+                        "length": {"pass_rate": rng.uniform(0.8, 1.0), "evaluated": proposals, "hard": True},
+                        "skill_relevance": {
+                            "pass_rate": rng.uniform(0.5, 0.9),
+                            "evaluated": proposals,
+                            "hard": False,
+                        },
                     },
                 }
             proposals = sum(part["proposals"] for part in per_skill.values())
