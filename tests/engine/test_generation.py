@@ -19,6 +19,7 @@ from edursft.generation.prompts import Request, build_prompt, exercise_completio
 from edursft.generation.sampling import (
     SamplingConfig,
     _Calculator,
+    _outside_nucleus,
     calculator_result,
     propose,
     sample_batch,
@@ -124,6 +125,15 @@ def test_warping_matches_the_transformers_warpers():
     )
     assert torch.equal(torch.isinf(ours), torch.isinf(theirs))
     assert torch.allclose(ours[~torch.isinf(ours)], theirs[~torch.isinf(theirs)])
+
+
+@pytest.mark.parametrize("top_p", [0.3, 0.9, 0.999])
+def test_the_nucleus_is_the_same_whether_ranked_partially_or_fully(top_p):
+    torch.manual_seed(1)
+    logits = torch.randn(6, 2000) * 2
+    assert torch.equal(
+        _outside_nucleus(logits, top_p, first_try=16), _outside_nucleus(logits, top_p, first_try=2000)
+    )
 
 
 def test_the_same_seed_gives_the_same_samples(tiny):
