@@ -16,8 +16,13 @@ class DashboardFilterForm(forms.Form):
     skill = forms.ModelChoiceField(
         queryset=Skill.objects.all(), required=False, label="Skill", empty_label="All skills"
     )
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    # Browsers' date pickers send and show ISO dates whatever the site's locale.
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
     def __init__(self, *args, classrooms, **kwargs) -> None:
         super().__init__(*args, **kwargs)

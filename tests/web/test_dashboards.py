@@ -202,3 +202,9 @@ def test_ungraded_attempts_count_nowhere(client, dashboard_school):
     response = client.get(_url("teaching", classroom=dashboard_school.room_a.pk, download="engagement"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert rows[0]["Active students"] == "0"
+
+
+def test_chosen_dates_stay_in_the_date_fields_after_filtering(client, dashboard_school):
+    client.force_login(dashboard_school.ann)
+    page = client.get(_url("outcomes", start="2026-09-01", end="2026-09-30")).content.decode()
+    assert 'value="2026-09-01"' in page and 'value="2026-09-30"' in page
