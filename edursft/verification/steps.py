@@ -25,11 +25,13 @@ from edursft.verification.arithmetic import (
 MAX_SOLUTION_CHARS = 6000
 _ANNOTATION = re.compile(r"<<([^<>]*)>>")
 _SHOWN_NUMBER = re.compile(r"\s*\$?(-?\d+(?:,\d{3})*(?:\.\d+)?)(?!\s*/\s*\d)")
-# A prose calculation: numbers joined by operators, then "=" and more of the same.
-_TERM = r"\(?\s*\$?\d[\d,]*(?:\.\d+)?\s*%?\s*\)?"
-_OPERATOR = r"[-+*/×÷xX^–−]"
-_EXPRESSION = rf"{_TERM}(?:\s*{_OPERATOR}\s*{_TERM})*"
-_PROSE_EQUATION = re.compile(rf"(?<![\w.,$:]){_EXPRESSION}(?:\s*=\s*{_EXPRESSION})+(?![\w.]*\w)")
+# A stretch of prose made only of numbers, operators, brackets and "=": one character
+# class, so finding them takes linear time whatever the text (no nested quantifiers
+# to backtrack over: a solution is untrusted input).
+_ARITHMETIC_SPAN = re.compile(r"[\d\s$.,%()+\-*/×÷^=–−]+")
+_CONTINUATION = re.compile(r"\b(?:x|X|times|of|by|per|and|plus|minus|over|divided)\s*$")
+_OPERATOR_START = re.compile(r"\s*[-+*/×÷^–−]")
+_TIMES = re.compile(r"(?<=[\d)])\s*[xX]\s*(?=[\d$(.])")  # "3 x 4", "12/20 x 100%"
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,31 @@ def _check_prose(text: str, line: int) -> tuple[list[StepCheck], tuple[Fraction,
     """Every ``a op b = c = d`` chain in the prose, each side equal to the one before.
 
     Returns the checks and the last chain's result (its value and how to write it).
+    Chains that cannot be read whole are skipped rather than misread: a unit or a
+    variable glued to a number ("60g * 4/5", "= 240g", "3 * x"), mixed numbers
+    ("3 1/2 - 2"), spaces as thousands separators ("$350 000"), clock times ("11:00"),
+    expressions that begin in words ("60 students x 2/3", "S + 143"), and chains
+    whose first side is a bare number ("23 slices x $4 = $92").
     """
     checks: list[StepCheck] = []
     last: tuple[Fraction, str] | None = None
-    for match in _PROSE_EQUATION.finditer(text):
-        # Skip chains we cannot read whole: "60g * 4/5 = 48" (a unit inside), "3 1/2 - 2" (a mixed
-        # number), "$350 000" (a space as thousands separator), "18 = 3 * x" (a variable after).
-        before, after = text[: match.start()], text[match.end() :]
-        if re.search(r"(?:[-+*/×÷^–−%)]|\bx|\d)\s*$", before) or re.match(rf"\s*(?:{_OPERATOR}|\()", after):
+    text = _TIMES.sub(" * ", text)
+    for match in _ARITHMETIC_SPAN.finditer(text):
+        span = match.group(0)
+        if "=" not in span:
             continue
-        sides = match.group(0).split("=")
+        # A number glued to what precedes it ("11:00", "√(144)", "60g"), or an expression
+        # continued from words ("60 students x 2/3", "12 x 1 and 1/4", "S + 143"): unreadable.
+        start = match.start()
+        glued_before = start > 0 and not span[0].isspace()
+        continued = _CONTINUATION.search(text, max(0, start - 12), start) or _OPERATOR_START.match(span)
+        glued_after = match.end() < len(text) and text[match.end()].isalnum() and not span[-1].isspace()
+        if glued_before or continued or glued_after:
+            continue
+        # Sentence punctuation at the ends of a side is not part of the number.
+        sides = [re.sub(r"^[.,]\s+", "", side.strip()).rstrip(".,").strip() for side in span.split("=")]
+        if any(not side for side in sides) or parse_decimal(sides[0]) is not None:
+            continue
         try:
             values = [evaluate_arithmetic(side) for side in sides]
         except NotArithmeticError:
@@ -100,12 +117,12 @@ def _check_prose(text: str, line: int) -> tuple[list[StepCheck], tuple[Fraction,
                 if parse_decimal(side) is not None
                 else value == previous
             )
-            if not ok and side.strip().endswith("%"):
+            if not ok and side.endswith("%"):
                 # "(75/100)*100 = 75%": the % labels the number just computed.
-                ok = matches_written_value(previous, side.strip().removesuffix("%"))
-            checks.append(StepCheck(line, match.group(0).strip(), _format(previous), ok))
+                ok = matches_written_value(previous, side.removesuffix("%"))
+            checks.append(StepCheck(line, " = ".join(sides), _format(previous), ok))
         result = values[-1]
-        last = (result, f"{_format(result * 100)}%" if "%" in sides[-1] else _format(result))
+        last = (result, f"{_format(result * 100)}%" if sides[-1].endswith("%") else _format(result))
     return checks, last
 
 
@@ -165,9 +182,15 @@ def check_worked_solution(
             results.append((*prose_last, number))
     if not results:
         return VerificationResult(False, "no calculation in the solution can be checked")
+    try:
+        stated = evaluate_arithmetic(final_answer)  # "18", "$70,000", "3/4", "25%"
+    except NotArithmeticError:
+        stated = None
     candidates = results[-1:] if require_last_step else results[::-1]
     for value, text, _ in candidates:
-        if matches_written_value(value, final_answer) or answers_equivalent(final_answer, text):
+        follows = matches_written_value(value, final_answer) or stated == value
+        # "60%" computed, "60" answered: the question asked for a percentage.
+        if follows or (text.endswith("%") and stated == value * 100):
             return VerificationResult(
                 True, "every step recomputes and the answer follows", None, tuple(steps), text
             )

@@ -126,3 +126,18 @@ def test_a_solution_without_calculations_cannot_be_verified() -> None:
 def test_rounded_results_are_accepted_but_wrong_rounding_is_not() -> None:
     assert check_worked_solution("Each gets 10/3 = <<10/3=3.33>>3.33 cups.", "3.33").ok
     assert not check_worked_solution("Each gets 10/3 = <<10/3=3.34>>3.34 cups.", "3.34").ok
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "2 * $100 + " * 400 + "bills = 5",
+        "1, " * 1500 + "= 2",
+        "((((" * 700 + "1" + "))))" * 700 + " = 1",
+        "<<" + "9**" * 500 + "9=1>>",
+    ],
+)
+def test_hostile_solutions_are_checked_in_bounded_time(hostile: str) -> None:
+    started = time.perf_counter()
+    assert not check_worked_solution(hostile, "1").ok
+    assert time.perf_counter() - started < 2.0
