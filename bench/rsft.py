@@ -33,12 +33,12 @@ from edursft.generation.sampling import SamplingConfig  # noqa: E402
 CRITERIA = {
     "kind": "exercise",
     "mode": "exact",
-    "beta": 0.5,
+    "beta": 1.0,
     "criteria": [
         {"name": "answer_verified", "hard": True},
         {"name": "unsafe_content", "hard": True},
         {"name": "length", "hard": True, "params": {"min_words": 4, "max_words": 120}},
-        {"name": "skill_relevance", "weight": 1.0, "params": {"min_similarity": 0.2, "full_score_at": 0.5}},
+        {"name": "skill_relevance", "weight": 0.5, "params": {"min_similarity": 0.2, "full_score_at": 0.5}},
         {"name": "difficulty_band", "weight": 0.5, "params": {"low": 0.5, "high": 0.9}},
     ],
 }
@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--prompts-per-round", type=int, default=96)
     parser.add_argument("--eval-prompts", type=int, default=64)
-    parser.add_argument("--samples-per-prompt", type=int, default=6)
+    parser.add_argument("--samples-per-prompt", type=int, default=8)
     parser.add_argument("--temperature", type=float, default=0.6)
     parser.add_argument(
         "--compare-continue", action="store_true", help="also run without restarting from base"

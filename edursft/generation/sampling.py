@@ -16,15 +16,19 @@ cache means each step costs one token's forward pass.
 
 With ``calculator`` on, GSM8K's calculator is used (Cobbe et al. 2021,
 "Training Verifiers to Solve Math Word Problems", section 3.1 and appendix C):
-when a sample has written ``<<expression=``, the tokens of the exact result,
-``>>`` and the result again (as the text shows it) are forced instead of
-sampled. A forced token has probability 1 under the proposal actually used
-(model plus calculator), so it adds log 1 = 0 to log q; ``Sample.forced`` lists
-those positions.
+when a sample opens an annotation right after a written calculation
+(``12 * 4 = <<``) the calculator fills the annotation in from it
+(``12*4=48>>48``); when the sample writes ``<<expression=`` itself, the exact
+result, ``>>`` and the result again are forced, and at the next step no digit
+may extend the displayed result. A forced token has probability 1 under the
+proposal actually used (model plus calculator), so it adds log 1 = 0 to log q;
+the step after a result is renormalised over the tokens left. ``Sample.forced``
+and ``Sample.constrained`` list those positions.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -66,6 +70,7 @@ class Sample:
     text: str
     log_q: float
     forced: tuple[int, ...] = ()
+    constrained: tuple[int, ...] = ()
 
 
 def warp_logits(logits: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
@@ -111,34 +116,73 @@ def calculator_result(value: Fraction) -> str:
     return f"{float(value):.4f}".rstrip("0").rstrip(".")
 
 
+_NUMBER = r"\(?\s*-?\d+(?:\.\d+)?\s*\)?"
+# "... 12 * 4 = <<": the calculation written just before an annotation opens.
+_PROSE_CALCULATION = re.compile(rf"({_NUMBER}(?:\s*[-+*/]\s*{_NUMBER})*)\s*=\s*<<$")
+
+
 class _Calculator:
-    """Per row: the text generated so far and the result tokens still to force."""
+    """Per row: the text generated so far and the tokens still to force.
+
+    When an annotation opens right after a written calculation (``12 * 4 = <<``) the
+    calculator fills it in from that calculation (``12*4=48>>48``), as the annotation
+    is the machine-readable copy of the prose; otherwise it waits for the model to
+    write ``<<expression=`` and forces the result (``48>>48``).
+    """
 
     def __init__(self, tokenizer, rows: int) -> None:
         self.tokenizer = tokenizer
         self.text = [""] * rows
         self.queue: list[list[int]] = [[] for _ in range(rows)]
+        self.number_ends = [False] * rows  # the forced result was just completed
+        vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        # Tokens that would glue more digits onto the calculator's displayed result.
+        self.digit_tokens = torch.tensor([t is not None and t[:1].isdigit() for t in vocabulary])
+
+    def _force(self, row: int, text: str) -> None:
+        self.queue[row] = self.tokenizer.encode(text, add_special_tokens=False)
 
     def observe(self, row: int, token: int) -> None:
-        """Read a token a row has just emitted; queue the result when it completes ``<<expr=``."""
+        """Read a token a row has just emitted; queue what the calculator writes next."""
         piece = self.tokenizer.decode([token], skip_special_tokens=False)
         self.text[row] += piece
-        if "=" not in piece or self.queue[row]:
+        text = self.text[row]
+        if self.queue[row] or not ("=" in piece or "<" in piece):
             return
-        start = self.text[row].rfind("<<")
-        segment = self.text[row][start + 2 :] if start >= 0 else ""
+        if text.endswith("<<"):
+            written = _PROSE_CALCULATION.search(text)
+            if written is not None:
+                expression = re.sub(r"\s+", "", written.group(1))
+                value = _evaluate(expression)
+                if value is not None:
+                    result = calculator_result(value)
+                    self._force(row, f"{expression}={result}>>{result}")
+            return
+        start = text.rfind("<<")
+        segment = text[start + 2 :] if start >= 0 else ""
         if start < 0 or ">>" in segment or not segment.endswith("=") or segment.count("=") != 1:
             return
-        try:
-            value = evaluate_arithmetic(segment[:-1])
-        except (NotArithmeticError, ZeroDivisionError, OverflowError, RecursionError):
-            return
-        result = calculator_result(value)
-        # The result, the closing brackets, and the result again as the text shows it (GSM8K's layout).
-        self.queue[row] = self.tokenizer.encode(f"{result}>>{result}", add_special_tokens=False)
+        value = _evaluate(segment[:-1])
+        if value is not None:
+            result = calculator_result(value)
+            # The result, the closing brackets, and the result again as the text shows it (GSM8K's layout).
+            self._force(row, f"{result}>>{result}")
 
     def next_forced(self, row: int) -> int | None:
-        return self.queue[row].pop(0) if self.queue[row] else None
+        """The token to force at this step, if any; marks when the displayed result is complete."""
+        if not self.queue[row]:
+            self.number_ends[row] = False
+            return None
+        token = self.queue[row].pop(0)
+        self.number_ends[row] = not self.queue[row]
+        return token
+
+
+def _evaluate(expression: str) -> Fraction | None:
+    try:
+        return evaluate_arithmetic(expression)
+    except (NotArithmeticError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
 
 
 class _WarpAndRecord(LogitsProcessor):
@@ -154,6 +198,7 @@ class _WarpAndRecord(LogitsProcessor):
         self.finished: torch.Tensor | None = None
         self.step = 0
         self.forced: list[list[int]] = []
+        self.constrained: list[list[int]] = []
 
     def _account(self, tokens: torch.Tensor) -> None:
         step = self.previous.gather(1, tokens.unsqueeze(1)).squeeze(1)
@@ -168,16 +213,22 @@ class _WarpAndRecord(LogitsProcessor):
             self.total = torch.zeros(scores.shape[0], dtype=torch.float64)
             self.finished = torch.zeros(scores.shape[0], dtype=torch.bool)
             self.forced = [[] for _ in range(scores.shape[0])]
+            self.constrained = [[] for _ in range(scores.shape[0])]
         else:
             self._account(input_ids[:, -1])
         warped = warp_logits(scores, self.config.temperature, self.config.top_k, self.config.top_p)
         if self.calculator is not None:
             for row in torch.nonzero(~self.finished).flatten().tolist():
+                ended = self.calculator.number_ends[row]
                 token = self.calculator.next_forced(row)
                 if token is not None:
                     warped[row] = float("-inf")
                     warped[row, token] = 0.0
                     self.forced[row].append(self.step)
+                elif ended:
+                    # The displayed result is complete: no digit may extend it (renormalised below).
+                    warped[row, self.calculator.digit_tokens[: warped.shape[1]]] = float("-inf")
+                    self.constrained[row].append(self.step)
         self.previous = torch.log_softmax(warped.float(), dim=-1).double()
         self.step += 1
         return warped
@@ -225,6 +276,7 @@ def sample_batch(
         kept = ids[: ids.index(end_id) + 1] if ended else ids
         text = tokenizer.decode(kept[:-1] if ended else kept, skip_special_tokens=False)
         forced = tuple(p for p in recorder.forced[row] if p < len(kept))
+        constrained = tuple(p for p in recorder.constrained[row] if p < len(kept))
         samples.append(
             Sample(
                 row // config.samples_per_prompt,
@@ -232,6 +284,7 @@ def sample_batch(
                 text + (END if ended else ""),
                 log_q[row],
                 forced,
+                constrained,
             )
         )
     return samples
