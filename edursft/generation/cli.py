@@ -118,6 +118,7 @@ def _rsft(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             learning_rate=args.learning_rate,
             original_mix=args.original_mix,
+            patience=args.patience,
             lora=args.lora,
             seed=args.seed,
         ),
@@ -196,6 +197,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rs.add_argument("--epochs", type=int, default=3)
     rs.add_argument("--learning-rate", type=float, default=3e-4)
     rs.add_argument("--original-mix", type=float, default=0.5, help="original documents per accepted sample")
+    rs.add_argument(
+        "--patience", type=int, default=1, help="epochs without held-out improvement before stopping"
+    )
     rs.add_argument("--lora", action="store_true")
     _add_sampling_flags(rs)
     rs.set_defaults(handler=_rsft)
