@@ -132,3 +132,23 @@ def test_requests_cover_every_seed_skill_and_level():
     assert all(
         r.kind == "feedback" and r.wrong_answer and r.wrong_answer != r.correct_answer for r in feedback
     )
+
+
+def test_feedback_rounds_use_the_same_machinery(base_dir, tmp_path):
+    spec = tmp_path / "feedback.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "kind": "feedback",
+                "mode": "exact",
+                "beta": 1.0,
+                "criteria": [
+                    {"name": "feedback_length", "weight": 1.0, "params": {"min_words": 1, "max_words": 400}}
+                ],
+            }
+        )
+    )
+    reports = run_rsft(_config(base_dir, spec, tmp_path / "run", kind="feedback"))
+    assert reports[1].verified_rate is None  # answers are verified for exercises only
+    accepted = [json.loads(line) for line in _accepted_lines(tmp_path / "run", 1)]
+    assert accepted and all(c["kind"] == "feedback" and c["context"]["wrong_answer"] for c in accepted)
