@@ -6,8 +6,8 @@ request. Original authored data are mixed in (``original_mix`` original
 documents per accepted one) so the model keeps its coverage of skills and
 formats instead of collapsing onto the accepted few (the rehearsal remedy for
 forgetting in continual fine-tuning; RAFT, Dong et al. 2023, reports the
-diversity collapse it prevents). A held-out slice of the mix decides early
-stopping, and the best weights seen are the ones saved. LoRA (Hu et al. 2021)
+diversity collapse it prevents). A held-out slice of the accepted samples
+decides early stopping, and the best epoch's weights are the ones saved. LoRA (Hu et al. 2021)
 is optional; its adapters are merged before saving, so every version loads the
 same way.
 """
@@ -37,7 +37,8 @@ class FinetuneConfig:
     learning_rate: float = 3e-4
     batch_size: int = 16
     original_mix: float = 0.5  # original documents added per accepted sample
-    held_out_fraction: float = 0.1
+    held_out_fraction: float = 0.2  # of the accepted samples, for early stopping
+    min_held_out_samples: int = 10
     patience: int = 1  # epochs without held-out improvement before stopping
     max_minutes: float = 5.0
     weight_decay: float = 0.0
@@ -69,13 +70,22 @@ def completion_loss(generator: Generator, examples: Sequence[Example], *, batch_
 def training_mix(
     samples: Sequence[Example], original: Sequence[Example], config: FinetuneConfig
 ) -> tuple[list[Example], list[Example]]:
-    """Accepted samples plus the original mix, split into (train, held-out)."""
+    """(train, held-out): held-out is a slice of the accepted samples (what fine-tuning aims at);
+    train is the other samples plus ``original_mix`` original documents per sample.
+
+    Fewer than ``min_held_out_samples`` accepted samples leave nothing held out (no early stopping).
+    """
     rng = random.Random(config.seed)
+    shuffled = list(samples)
+    rng.shuffle(shuffled)
+    n_held = (
+        round(config.held_out_fraction * len(shuffled)) if len(shuffled) >= config.min_held_out_samples else 0
+    )
+    held_out, kept = shuffled[:n_held], shuffled[n_held:]
     n_original = min(len(original), round(config.original_mix * len(samples)))
-    mix = list(samples) + rng.sample(list(original), n_original)
-    rng.shuffle(mix)
-    n_held = max(1, round(config.held_out_fraction * len(mix))) if len(mix) > 1 else 0
-    return mix[n_held:], mix[:n_held]
+    train = kept + rng.sample(list(original), n_original)
+    rng.shuffle(train)
+    return train, held_out
 
 
 def _with_lora(model: torch.nn.Module, config: FinetuneConfig) -> torch.nn.Module:
@@ -122,9 +132,10 @@ def finetune(
         lr=config.learning_rate,
         weight_decay=config.weight_decay,
     )
-    best_held = completion_loss(generator, held_out) if held_out else math.inf
-    held_before = best_held
-    best_state = copy.deepcopy(model.state_dict())
+    held_before = completion_loss(generator, held_out) if held_out else None
+    # Early stopping picks the best epoch; the starting weights are not a candidate.
+    best_held = math.inf
+    best_state = None
     rng = random.Random(config.seed)
     steps, epochs_run, stale, stopped_early = 0, 0, 0, False
     deadline = started + config.max_minutes * 60
@@ -146,7 +157,7 @@ def finetune(
             if time.monotonic() > deadline:
                 break
         epochs_run += 1
-        held = completion_loss(generator, held_out) if held_out else -math.inf
+        held = completion_loss(generator, held_out) if held_out else -float(epochs_run)
         if held < best_held:
             best_held, stale = held, 0
             best_state = copy.deepcopy(model.state_dict())
@@ -155,7 +166,8 @@ def finetune(
         if stale >= config.patience or time.monotonic() > deadline:
             stopped_early = epochs_run < config.epochs
             break
-    model.load_state_dict(best_state)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     if config.lora:
         generator.model = model.merge_and_unload()
     generator.model.eval()
@@ -170,7 +182,7 @@ def finetune(
         "loss_on_samples_before": loss_before,
         "loss_on_samples_after": completion_loss(generator, samples),
         "held_out_loss_before": held_before,
-        "held_out_loss_best": best_held,
+        "held_out_loss_best": best_held if held_out else None,
         "seconds": round(time.monotonic() - started, 1),
     }
     version = {

@@ -51,11 +51,15 @@ def test_lora_fine_tuning_saves_a_merged_model_that_loads_plainly(base_dir, acce
 
 
 def test_the_training_mix_adds_the_documented_share_of_original_documents(accepted, original):
-    train, held = training_mix(accepted, original, FinetuneConfig(original_mix=0.5, held_out_fraction=0.1))
-    mix = train + held
-    assert len(mix) == len(accepted) + round(0.5 * len(accepted))
-    assert sum(e in accepted for e in mix) == len(accepted)
-    assert len(held) == round(0.1 * len(mix))
+    train, held = training_mix(accepted, original, FinetuneConfig(original_mix=0.5, held_out_fraction=0.2))
+    assert len(held) == round(0.2 * len(accepted)) and all(e in accepted for e in held)
+    assert sum(e in accepted for e in train) == len(accepted) - len(held)
+    assert len(train) - (len(accepted) - len(held)) == round(0.5 * len(accepted))
+
+
+def test_too_few_accepted_samples_hold_nothing_out(accepted, original):
+    train, held = training_mix(accepted[:5], original, FinetuneConfig(min_held_out_samples=10))
+    assert held == [] and sum(e in accepted for e in train) == 5
 
 
 def test_fine_tuning_on_nothing_is_refused(base_dir, tmp_path):
