@@ -266,7 +266,7 @@ class LearningRecord(models.Model):
             models.Index(fields=["skill", "finished_at"], name="record_skill_time"),
             # The dashboards' per-(student, skill) windows (early/late halves, next attempt
             # after feedback) read records in this order: no sort, and with the trailing
-            # columns an index-only scan (analytics/selectors.py; bench/dashboard.py).
+            # columns an index-only scan (analytics/selectors/; bench/dashboard.py).
             models.Index(
                 fields=[
                     *("student", "skill", "finished_at", "position", "id"),
