@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,7 +88,11 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a @ b.T
 
 
-def clear_cache() -> None:
-    """Forget every cached embedding (benchmarks measuring cold work; memory after a large run)."""
+def clear_cache(texts: Iterable[str] | None = None) -> None:
+    """Forget the cached embeddings of ``texts``, or of everything (benchmarks measuring cold work)."""
     with _lock:
-        _cache.clear()
+        if texts is None:
+            _cache.clear()
+        else:
+            for text in texts:
+                _cache.pop(text, None)
