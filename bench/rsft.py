@@ -121,7 +121,7 @@ def main() -> None:
             sampling=SamplingConfig(
                 temperature=args.temperature, samples_per_prompt=args.samples_per_prompt, max_new_tokens=160
             ),
-            finetune=FinetuneConfig(epochs=8, learning_rate=1e-3, patience=2),
+            finetune=FinetuneConfig(epochs=6, learning_rate=5e-4, patience=2, original_mix=2.0),
         )
 
     started = time.monotonic()
