@@ -36,7 +36,13 @@ from tutoring.xapi.credentials import register_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-CLUSTER = os.environ.get("EDURSFT_PG_CLUSTER", "15 main").split()
+def local_cluster() -> list[str]:
+    """The installed cluster's version and name (the brief's `ls /etc/postgresql` main)."""
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else ["15"]
+    return os.environ.get("EDURSFT_PG_CLUSTER", f"{versions[-1]} main").split()
+
+
+CLUSTER = local_cluster()
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 
 
