@@ -234,3 +234,38 @@ def test_generation_stage_bootstraps_a_generator_and_stores_every_decision_with_
 
     finetuned = ModelVersion.objects.get(kind=Kind.GENERATOR, parent=bootstrap)
     assert finetuned.data_window["accepted_samples"] == accepted.count()
+
+
+def test_generated_text_with_nul_bytes_is_stored_without_them(monkeypatch, model_dir):
+    from types import SimpleNamespace
+
+    from edursft.criteria import Candidate
+    from tests.factories import SkillFactory
+    from tutoring.models import CriteriaSet, GenerationRun, Item
+
+    registry.promote(_version(Kind.GENERATOR, held_out_perplexity=10.0), TINY)
+    skill = SkillFactory()
+    generation_run = GenerationRun.objects.create(criteria=CriteriaSet.objects.create(name="c", spec={}))
+
+    def decision(text: str, accepted: bool) -> SimpleNamespace:
+        candidate = Candidate(text=text, answer="4\x00", skill=skill.name, kind="exercise")
+        outcomes = {"length": SimpleNamespace(score=1.0 if accepted else 0.0)}
+        reasons = [] if accepted else ["hard: length (\x00)"]
+        return SimpleNamespace(
+            candidate=candidate,
+            accepted=accepted,
+            outcomes=outcomes,
+            reasons=reasons,
+            reward=0.0,
+            acceptance_prob=1.0,
+        )
+
+    sampled = SimpleNamespace(
+        decisions=[decision("What is 2\x00+2?", True), decision("\x00", False)],
+        stats=lambda: {"proposals": 2},
+    )
+    monkeypatch.setattr(generation, "_sample", lambda *args: sampled)
+    generation.sample_for_skill(generation_run.pk, skill.pk, TINY)
+    item = Item.objects.get(generation_run=generation_run)
+    assert (item.text, item.answer) == ("What is 2+2?", "4")
+    assert RejectedCandidate.objects.get(run=generation_run).reasons == ["hard: length ()"]

@@ -66,6 +66,11 @@ def _sample(generator_path, criteria: CriteriaSet, skill: Skill, config: Pipelin
     return run_sampling(proposals, spec, context=context, n_accept=config.accept_per_skill, seed=seed)
 
 
+def _text(value: str | None) -> str:
+    """Text as the database accepts it: byte-level models can emit NUL, which PostgreSQL refuses."""
+    return (value or "").replace("\x00", "")
+
+
 def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) -> dict:
     """Generate and rejection-sample one skill's candidates; returns the sampler's statistics."""
     generation = GenerationRun.objects.select_related("criteria").get(pk=generation_id)
@@ -91,11 +96,11 @@ def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) 
             if decision.accepted:
                 item = Item.objects.create(
                     kind=Item.Kind.EXERCISE,
-                    title=candidate.text[:80],
-                    text=candidate.text,
-                    answer=candidate.answer,
-                    hints=[candidate.hint] if candidate.hint else [],
-                    solution=candidate.solution,
+                    title=_text(candidate.text)[:80],
+                    text=_text(candidate.text),
+                    answer=_text(candidate.answer),
+                    hints=[_text(candidate.hint)] if candidate.hint else [],
+                    solution=_text(candidate.solution),
                     source=Item.Source.GENERATED,
                     status=Item.Status.ACCEPTED,
                     model_version=version,
@@ -114,9 +119,9 @@ def sample_for_skill(generation_id: int, skill_id: int, config: PipelineConfig) 
                 RejectedCandidate.objects.create(
                     run=generation,
                     skill=skill,
-                    text=candidate.text,
-                    answer=candidate.answer,
-                    reasons=list(decision.reasons),
+                    text=_text(candidate.text),
+                    answer=_text(candidate.answer),
+                    reasons=[_text(reason) for reason in decision.reasons],
                     scores=scores,
                 )
         generation.model_version = version
