@@ -9,8 +9,6 @@ through ``edursft``; nothing here reimplements a model.
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 
 from edursft.studentmodel.artifacts import load_student_model, save_student_model
@@ -21,7 +19,6 @@ from tutoring.pipeline import registry
 from tutoring.pipeline.config import PipelineConfig
 from tutoring.pipeline.records import is_test_student, student_histories
 
-logger = logging.getLogger(__name__)
 Kind = ModelVersion.Kind
 Status = ModelVersion.Status
 
