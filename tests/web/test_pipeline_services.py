@@ -269,3 +269,16 @@ def test_generated_text_with_nul_bytes_is_stored_without_them(monkeypatch, model
     item = Item.objects.get(generation_run=generation_run)
     assert (item.text, item.answer) == ("What is 2+2?", "4")
     assert RejectedCandidate.objects.get(run=generation_run).reasons == ["hard: length ()"]
+
+
+def test_stage_whose_worker_was_lost_too_often_fails_the_run_with_that_reason(eager_celery):
+    from tutoring import tasks
+
+    run = runs.trigger_run(preset="tiny", **NO_ENQUEUE)
+    for _ in range(TINY.max_deliveries):  # deliveries that started and never finished
+        runs.begin_stage(run.pk, "student_model", worker="gone", pid=1)
+    tasks.train_student_model.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert run.status == PipelineRun.Status.FAILED
+    assert f"lost {TINY.max_deliveries} times" in run.error
+    assert not ModelVersion.objects.exists()
