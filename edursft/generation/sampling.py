@@ -93,20 +93,24 @@ def _outside_nucleus(logits: torch.Tensor, top_p: float, first_try: int = 256) -
     """Mask of the tokens top-p removes: a token stays when the more likely tokens before it
     have not yet reached ``top_p``.
 
-    Sorting the whole vocabulary every step is a quarter of a CPU sampling step, so the
-    ``first_try`` most likely tokens are ranked first; only when they hold less than
-    ``top_p`` of the mass in some row is the full sort done. The mask is the same.
+    Sorting the whole vocabulary every step was a quarter of a CPU sampling step, so the
+    ``first_try`` most likely tokens are ranked first; only rows where they hold less than
+    ``top_p`` of the mass are sorted in full. The mask is the same.
     """
     probs = torch.softmax(logits, dim=-1)
-    k = min(first_try, logits.shape[-1])
-    top_probs, order = torch.topk(probs, k, dim=-1)
-    if k < logits.shape[-1] and bool((top_probs.sum(dim=-1) < top_p).any()):
-        top_probs, order = torch.sort(probs, dim=-1, descending=True)
-    before = top_probs.cumsum(dim=-1) - top_probs
-    keep_ranked = before < top_p
-    keep_ranked[..., 0] = True
-    keep = torch.zeros_like(probs, dtype=torch.bool).scatter(-1, order, keep_ranked)
-    return ~keep
+    flat = probs.reshape(-1, probs.shape[-1])
+    keep = torch.zeros_like(flat, dtype=torch.bool)
+    k = min(first_try, flat.shape[-1])
+    top_probs, order = torch.topk(flat, k, dim=-1)
+    short = top_probs.sum(dim=-1) < top_p if k < flat.shape[-1] else torch.zeros(len(flat), dtype=torch.bool)
+    groups = [(~short, top_probs[~short], order[~short])]
+    if bool(short.any()):
+        groups.append((short, *torch.sort(flat[short], dim=-1, descending=True)))
+    for rows, ranked, ranked_order in groups:
+        keep_ranked = (ranked.cumsum(dim=-1) - ranked) < top_p
+        keep_ranked[..., 0] = True
+        keep[rows] = torch.zeros_like(flat[rows], dtype=torch.bool).scatter(-1, ranked_order, keep_ranked)
+    return ~keep.reshape(probs.shape)
 
 
 def calculator_result(value: Fraction) -> str:
@@ -135,6 +139,8 @@ class _Calculator:
         self.text = [""] * rows
         self.queue: list[list[int]] = [[] for _ in range(rows)]
         self.number_ends = [False] * rows  # the forced result was just completed
+        # Each token's text, decoded once: decoding per row and step was a tenth of a batched step.
+        self.pieces = [tokenizer.decode([i], skip_special_tokens=False) for i in range(len(tokenizer))]
         vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
         # Tokens that would glue more digits onto the calculator's displayed result.
         self.digit_tokens = torch.tensor([t is not None and t[:1].isdigit() for t in vocabulary])
@@ -144,7 +150,7 @@ class _Calculator:
 
     def observe(self, row: int, token: int) -> None:
         """Read a token a row has just emitted; queue what the calculator writes next."""
-        piece = self.tokenizer.decode([token], skip_special_tokens=False)
+        piece = self.pieces[token]
         self.text[row] += piece
         text = self.text[row]
         if self.queue[row] or not ("=" in piece or "<" in piece):
@@ -216,19 +222,24 @@ class _WarpAndRecord(LogitsProcessor):
             self.constrained = [[] for _ in range(scores.shape[0])]
         else:
             self._account(input_ids[:, -1])
-        warped = warp_logits(scores, self.config.temperature, self.config.top_k, self.config.top_p)
+        forced: dict[int, int] = {}
         if self.calculator is not None:
+            scores = scores.clone()
             for row in torch.nonzero(~self.finished).flatten().tolist():
                 ended = self.calculator.number_ends[row]
                 token = self.calculator.next_forced(row)
                 if token is not None:
-                    warped[row] = float("-inf")
-                    warped[row, token] = 0.0
+                    forced[row] = token
                     self.forced[row].append(self.step)
                 elif ended:
-                    # The displayed result is complete: no digit may extend it (renormalised below).
-                    warped[row, self.calculator.digit_tokens[: warped.shape[1]]] = float("-inf")
+                    # The displayed result is complete: no digit may extend it. Masked before
+                    # the warping, so top-k and top-p choose among the tokens that remain.
+                    scores[row, self.calculator.digit_tokens[: scores.shape[1]]] = float("-inf")
                     self.constrained[row].append(self.step)
+        warped = warp_logits(scores, self.config.temperature, self.config.top_k, self.config.top_p)
+        for row, token in forced.items():
+            warped[row] = float("-inf")
+            warped[row, token] = 0.0
         self.previous = torch.log_softmax(warped.float(), dim=-1).double()
         self.step += 1
         return warped

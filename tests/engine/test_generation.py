@@ -68,7 +68,7 @@ def test_loading_a_directory_without_a_model_fails_clearly(tmp_path):
         (0.7, 20, 1.0, False),
         (1.3, 0, 0.8, False),
         (0.9, 50, 0.9, False),
-        (0.9, 0, 1.0, True),
+        (0.9, 0, 0.9, True),
     ],
 )
 def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(
