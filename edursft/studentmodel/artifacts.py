@@ -17,14 +17,14 @@ from pathlib import Path
 
 import torch
 
-from edursft.studentmodel.model import KnowledgeTracer, ModelShape
+from edursft.studentmodel.model import EnsembleTracer, KnowledgeTracer, ModelShape, build_network
 
 
 @dataclass
 class StudentModel:
     """A network with what is needed to feed it: skill id -> row, windowing."""
 
-    network: KnowledgeTracer
+    network: KnowledgeTracer | EnsembleTracer
     skill_ids: list[int]  # raw skill id of embedding row i + 1
     window: int
     context: int
@@ -71,7 +71,7 @@ def load_student_model(model_dir: str | Path) -> StudentModel:
     """Load a model directory written by save_student_model, in eval mode on CPU."""
     path = Path(model_dir)
     description = json.loads((path / "model.json").read_text())
-    network = KnowledgeTracer(ModelShape(**description["shape"]))
+    network = build_network(ModelShape(**description["shape"]))
     network.load_state_dict(torch.load(path / "weights.pt", map_location="cpu", weights_only=True))
     network.eval()
     return StudentModel(

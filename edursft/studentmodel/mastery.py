@@ -117,7 +117,7 @@ def _all_skill_mastery(
 
 def _hidden_before(model: StudentModel, state: MasteryState) -> torch.Tensor:
     if state.hidden is None:
-        return torch.zeros(1, model.network.shape.hidden_dim)
+        return torch.zeros(1, model.network.state_dim)
     return state.hidden[0, 0]
 
 
@@ -332,7 +332,7 @@ def expected_mastery_gain(
     query = network.item_query(rows, vectors).repeat(2, 1)
     outcomes = torch.cat([torch.zeros(n_items), torch.ones(n_items)]).long()
     features = torch.from_numpy(_item_features(state, raw)).repeat(2, 1)
-    hidden = torch.zeros(2, 1, 2 * n_items, network.shape.hidden_dim)
+    hidden = torch.zeros(2, 1, 2 * n_items, network.state_dim)
     if state.hidden is not None:
         hidden[:] = state.hidden
     _, (h, _) = network.lstm(

@@ -30,6 +30,7 @@ class ModelShape:
     text_dim: int = 384
     follow_dim: int = 16
     dropout: float = 0.2
+    members: int = 1  # networks in the ensemble (1: a single KnowledgeTracer)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,6 +70,11 @@ class KnowledgeTracer(nn.Module):
             nn.Linear(shape.head_dim, 1),
         )
         self.dropout = nn.Dropout(shape.dropout)
+
+    @property
+    def state_dim(self) -> int:
+        """Width of the recurrent state (h or c) that the mastery code keeps."""
+        return self.shape.hidden_dim
 
     def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
         """Item representation: the mean of its skills' embeddings plus projected text."""
@@ -151,3 +157,126 @@ class KnowledgeTracer(nn.Module):
         return self.predict_logits(
             hidden_before, query, features, skills, previous_skills, previous_responses
         )
+
+
+class _MemberLSTMs(nn.Module):
+    """The members' LSTMs side by side: inputs, outputs and (h, c) concatenated on the last dim.
+
+    Called like ``nn.LSTM(batch_first=True)``, so code that steps one network
+    (mastery, lookahead) steps every member of an ensemble unchanged.
+    """
+
+    def __init__(self, members: nn.ModuleList) -> None:
+        super().__init__()
+        self._members = list(members)  # not registered: the members own the weights
+
+    def forward(
+        self, inputs: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        input_sizes = [m.lstm.input_size for m in self._members]
+        hidden_sizes = [m.lstm.hidden_size for m in self._members]
+        pieces = inputs.split(input_sizes, dim=-1)
+        states = (
+            [None] * len(self._members)
+            if state is None
+            else list(zip(state[0].split(hidden_sizes, -1), state[1].split(hidden_sizes, -1), strict=True))
+        )
+        outputs, hs, cs = [], [], []
+        for member, piece, member_state in zip(self._members, pieces, states, strict=True):
+            output, (h, c) = member.lstm(piece, member_state)
+            outputs.append(output)
+            hs.append(h)
+            cs.append(c)
+        return torch.cat(outputs, -1), (torch.cat(hs, -1), torch.cat(cs, -1))
+
+
+class EnsembleTracer(nn.Module):
+    """``shape.members`` KnowledgeTracers trained side by side; their logits are averaged.
+
+    The members differ by initialisation and dropout and see the same batches; each
+    is trained on its own loss (``member_logits``), so they stay independent. The
+    interface is that of one KnowledgeTracer whose query, LSTM input and state are
+    the members' concatenated on the last dimension, so the live mastery update and
+    the lookahead step every member.
+    """
+
+    SKILL_TABLES = KnowledgeTracer.SKILL_TABLES
+
+    def __init__(self, shape: ModelShape) -> None:
+        super().__init__()
+        self.shape = shape
+        member_shape = ModelShape(**{**shape.to_dict(), "members": 1})
+        self.members = nn.ModuleList(KnowledgeTracer(member_shape) for _ in range(shape.members))
+        self.lstm = _MemberLSTMs(self.members)
+
+    @property
+    def state_dim(self) -> int:
+        return sum(m.shape.hidden_dim for m in self.members)
+
+    @property
+    def text_projection(self) -> nn.Linear:
+        """The first member's text projection (each member has its own)."""
+        return self.members[0].text_projection
+
+    def _split(self, tensor: torch.Tensor, size: str) -> tuple[torch.Tensor, ...]:
+        return tensor.split([getattr(m.shape, size) for m in self.members], dim=-1)
+
+    def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
+        return torch.cat([m.item_query(skills, item_vectors) for m in self.members], dim=-1)
+
+    def step_input(
+        self, query: torch.Tensor, responses: torch.Tensor, features: torch.Tensor
+    ) -> torch.Tensor:
+        return torch.cat(
+            [
+                m.step_input(q, responses, features)
+                for m, q in zip(self.members, self._split(query, "embed_dim"), strict=True)
+            ],
+            dim=-1,
+        )
+
+    def predict_logits(
+        self,
+        hidden_before: torch.Tensor,
+        query: torch.Tensor,
+        features: torch.Tensor,
+        skills: torch.Tensor,
+        previous_skills: torch.Tensor,
+        previous_responses: torch.Tensor,
+    ) -> torch.Tensor:
+        """The members' mean logit (each member reads its own slice of state and query)."""
+        logits = [
+            m.predict_logits(h, q, features, skills, previous_skills, previous_responses)
+            for m, h, q in zip(
+                self.members,
+                self._split(hidden_before, "hidden_dim"),
+                self._split(query, "embed_dim"),
+                strict=True,
+            )
+        ]
+        return torch.stack(logits).mean(0)
+
+    def member_logits(
+        self,
+        skills: torch.Tensor,
+        responses: torch.Tensor,
+        features: torch.Tensor,
+        item_vectors: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Each member's logits [K, B, T] (trained on separately)."""
+        return torch.stack([m(skills, responses, features, item_vectors) for m in self.members])
+
+    def forward(
+        self,
+        skills: torch.Tensor,
+        responses: torch.Tensor,
+        features: torch.Tensor,
+        item_vectors: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Mean logits [B, T] of the members."""
+        return self.member_logits(skills, responses, features, item_vectors).mean(0)
+
+
+def build_network(shape: ModelShape) -> KnowledgeTracer | EnsembleTracer:
+    """One KnowledgeTracer, or an ensemble of ``shape.members`` of them."""
+    return KnowledgeTracer(shape) if shape.members <= 1 else EnsembleTracer(shape)

@@ -24,7 +24,7 @@ from edursft.datasets.dkvmn import read_dkvmn
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
 from edursft.studentmodel.data import StudentHistory, Windows, from_dkvmn, make_windows, split_students
 from edursft.studentmodel.evaluate import evaluate_histories, metrics_of, predict_windows
-from edursft.studentmodel.model import KnowledgeTracer, ModelShape
+from edursft.studentmodel.model import EnsembleTracer, KnowledgeTracer, ModelShape, build_network
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class KTConfig:
     hidden_dim: int = 128
     head_dim: int = 128
     dropout: float = 0.3
+    members: int = 2  # networks trained side by side, logits averaged (1: a single network)
     batch_size: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 0.05
@@ -98,7 +99,7 @@ def _length_batches(windows: Windows, batch_size: int, rng: np.random.Generator)
 
 
 def fit(
-    network: KnowledgeTracer,
+    network: KnowledgeTracer | EnsembleTracer,
     train_windows: Windows,
     valid_windows: Windows,
     config: KTConfig,
@@ -142,11 +143,21 @@ def fit(
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(progress)
             batch = train_windows.batch(index)
-            logits = network(batch.skills, batch.responses, batch.features, batch.item_vectors)
-            loss = loss_fn(logits[batch.loss_mask], batch.responses[batch.loss_mask].float())
+            inputs = (batch.skills, batch.responses, batch.features, batch.item_vectors)
+            labels = batch.responses[batch.loss_mask].float()
+            if isinstance(network, EnsembleTracer):
+                # Each member learns on its own loss (they stay independent, as an ensemble's
+                # members should); the mean over members keeps the step size of one network.
+                member_logits = network.member_logits(*inputs)
+                loss = torch.stack([loss_fn(m[batch.loss_mask], labels) for m in member_logits]).mean()
+                parts = list(network.members)
+            else:
+                loss = loss_fn(network(*inputs)[batch.loss_mask], labels)
+                parts = [network]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            for part in parts:
+                nn.utils.clip_grad_norm_(part.parameters(), 1.0)
             optimizer.step()
             average.update_parameters(network)
             step += 1
@@ -191,8 +202,9 @@ def train_histories(histories: list[StudentHistory], config: KTConfig) -> Studen
         hidden_dim=config.hidden_dim,
         head_dim=config.head_dim,
         dropout=config.dropout,
+        members=config.members,
     )
-    network = KnowledgeTracer(shape)
+    network = build_network(shape)
     index = {skill: i for i, skill in enumerate(skill_ids)}
     train_windows = make_windows(train_part, index, config.window, config.context, shape.text_dim)
     valid_windows = make_windows(valid_part, index, config.window, config.context, shape.text_dim)
@@ -242,11 +254,12 @@ def grow_skills(model: StudentModel, new_skill_ids: Sequence[int]) -> StudentMod
         return model
     old = model.network
     shape = ModelShape(**{**old.shape.to_dict(), "n_skills": old.shape.n_skills + len(added)})
-    network = KnowledgeTracer(shape)
+    network = build_network(shape)
     state = old.state_dict()
-    for name in network.SKILL_TABLES:
-        rows = state[f"{name}.weight"]
-        state[f"{name}.weight"] = torch.cat([rows, rows[1:].mean(0, keepdim=True).repeat(len(added), 1)])
+    for key, rows in list(state.items()):
+        # "<table>.weight", or "members.<k>.<table>.weight" in an ensemble.
+        if key.endswith(".weight") and key.split(".")[-2] in network.SKILL_TABLES:
+            state[key] = torch.cat([rows, rows[1:].mean(0, keepdim=True).repeat(len(added), 1)])
     network.load_state_dict(state)
     return StudentModel(
         network=network,

@@ -11,7 +11,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from edursft.cli import main
-from edursft.studentmodel.artifacts import load_student_model, save_student_model
+from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
 from edursft.studentmodel.data import StudentHistory, history_features, pair_statistics
 from edursft.studentmodel.evaluate import predict_histories, roc_auc
 from edursft.studentmodel.mastery import (
@@ -22,6 +22,7 @@ from edursft.studentmodel.mastery import (
     predict_items,
     update_mastery,
 )
+from edursft.studentmodel.model import EnsembleTracer, KnowledgeTracer
 from edursft.studentmodel.train import KTConfig, WarmStartConfig, train_histories, warm_start
 
 TINY = {"embed_dim": 8, "hidden_dim": 16, "head_dim": 16, "window": 24, "context": 6, "batch_size": 16}
@@ -201,3 +202,26 @@ def test_expected_gain_weighs_the_two_real_updates_by_predicted_success(model):
         }
         real = p * after[1] + (1 - p) * after[0] - state.mastery.mean()
         assert gain == pytest.approx(real, abs=1e-5)
+
+
+def test_an_ensemble_predicts_the_mean_logit_of_its_members(model):
+    assert isinstance(model.network, EnsembleTracer) and len(model.network.members) == KTConfig().members
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 60, seed=8)
+    logits = [
+        torch.logit(
+            torch.from_numpy(predict_histories(StudentModel(member, model.skill_ids, 24, 6), history)[0])
+        )
+        for member in model.network.members
+    ]
+    expected = torch.sigmoid(torch.stack(logits).double().mean(0)).numpy()
+    np.testing.assert_allclose(predict_histories(model, history)[0], expected, atol=1e-5)
+
+
+def test_a_single_network_trains_saves_and_updates_live_as_before(tmp_path):
+    histories = synthetic_histories(30, [1, 2, 3], 40, seed=4)
+    single = train_histories(histories, KTConfig(max_epochs=1, members=1, **TINY))
+    assert type(single.network) is KnowledgeTracer
+    loaded = load_student_model(save_student_model(single, tmp_path / "kt"))
+    assert type(loaded.network) is KnowledgeTracer
+    state = mastery_state(loaded, histories[0])
+    np.testing.assert_allclose(state.mastery, mastery_from_histories(loaded, [histories[0]])[0], atol=1e-5)
