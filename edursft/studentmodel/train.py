@@ -46,12 +46,12 @@ class KTConfig:
     hidden_dim: int = 128
     head_dim: int = 128
     dropout: float = 0.3
-    members: int = 2  # networks trained side by side, logits averaged (1: a single network)
+    members: int = 3  # networks trained side by side, logits averaged (1: a single network)
     batch_size: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 0.05
     weight_average: float = 0.995  # EMA decay of the weights that are evaluated and kept
-    max_epochs: int = 12
+    max_epochs: int = 16
     patience: int = 3  # epochs without a validation gain before stopping
     time_budget_s: float = 480.0  # training stops (learning rate annealed) after this
     seed: int = 0

@@ -58,7 +58,9 @@ def one_thread():
 @pytest.fixture(scope="module")
 def model():
     histories = synthetic_histories(80, [1, 2, 3, 4, 5], 60, seed=0)
-    return train_histories(histories, KTConfig(max_epochs=3, seed=0, **TINY))
+    # Five epochs: three members each learn at the pace of one network, and three epochs
+    # of these few windows leave some seeds barely above chance.
+    return train_histories(histories, KTConfig(max_epochs=5, seed=0, **TINY))
 
 
 def test_roc_auc_equals_scikit_learn_on_the_same_predictions():
