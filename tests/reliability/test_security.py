@@ -110,6 +110,8 @@ def test_production_settings_pass_check_deploy():
         "EDURSFT_VAR_DIR": str(ROOT / "var"),
     }
     env.pop("DATABASE_URL", None)
+    # Browser tests in the same session allow async-unsafe ORM use; production never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
