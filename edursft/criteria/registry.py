@@ -17,6 +17,7 @@ verdict, a soft one the score (times its weight). A new criterion::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
@@ -48,7 +49,7 @@ class Outcome:
         return cls(passed, 1.0 if passed else 0.0, None if passed else reason)
 
 
-class Criterion:
+class Criterion(ABC):
     """Base class; subclasses are dataclasses whose fields are their parameters."""
 
     name: ClassVar[str] = ""
@@ -60,18 +61,18 @@ class Criterion:
     # 0 text rules, 1 symbolic maths, 2 neural sentence embeddings.
     cost: ClassVar[int] = 0
 
-    def validate(self) -> None:
+    def validate(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Raise ParamError when a parameter is out of range; the default accepts all."""
 
+    @abstractmethod
     def evaluate(self, candidates: Sequence[Candidate], context: CriteriaContext) -> list[Outcome]:
         """Judge a batch; one Outcome per candidate, in order."""
-        raise NotImplementedError
 
     def reevaluate(self, index: int, outcome: Outcome) -> Outcome:
         """Stateful criteria: refine the batch outcome of candidate ``index`` against what is accepted."""
         return outcome
 
-    def on_accept(self, index: int) -> None:
+    def on_accept(self, index: int) -> None:  # noqa: B027 - an optional hook, not abstract
         """Stateful criteria: candidate ``index`` of the current batch was accepted."""
 
 

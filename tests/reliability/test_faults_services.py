@@ -36,6 +36,8 @@ from tutoring.xapi.credentials import register_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
+
+
 def local_cluster() -> list[str]:
     """The installed cluster's version and name (the brief's `ls /etc/postgresql` main)."""
     versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else ["15"]
