@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from edursft.criteria import SpecError, load_spec
 from edursft.seed import expand_seed, seed_skills
 from tutoring import mastery
 from tutoring.models import Classroom, CriteriaSet, Item, Profile, Role, Skill
@@ -153,14 +154,25 @@ def _seed_items(teacher, per_template: int) -> int:
     return created
 
 
+DEMO_GENERATION_SKILLS = 4  # skills the demo's exercise criteria generate for: a retraining stays minutes
+
+
 def _criteria(teacher, room: Classroom, folder: Path) -> int:
+    """Criteria sets from the example specs; exercise sets target a few seed skills to generate for."""
     created = 0
+    targets = list(Skill.objects.filter(name__in=list(seed_skills().values())[:DEMO_GENERATION_SKILLS]))
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        _, made = CriteriaSet.objects.get_or_create(
+        try:
+            spec = load_spec(path)
+        except SpecError:
+            continue  # a companion file (e.g. skill descriptions), not a criteria specification
+        criteria, made = CriteriaSet.objects.get_or_create(
             name=path.stem.replace("_", " ").replace("-", " ").capitalize(),
             owner=teacher,
             defaults={"classroom": room, "spec": json.loads(path.read_text())},
         )
+        if made and spec.kind == "exercise":
+            criteria.skills.add(*targets)
         created += made
     return created
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from tutoring import demo
-from tutoring.models import Classroom, Item, Mastery, Recommendation
+from tutoring.models import Classroom, CriteriaSet, Item, Mastery, Recommendation
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +62,10 @@ def test_seeding_twice_adds_nothing(small_assistments):
     again = demo.seed_demo(per_template=1)
     assert again.items_created == 0
     assert (Item.objects.count(), Classroom.objects.count(), Recommendation.objects.count()) == counts
+
+
+def test_the_demo_criteria_are_real_specs_and_the_exercise_set_targets_skills(small_assistments):
+    demo.seed_demo(per_template=1)
+    kinds = {c.spec["kind"]: c for c in CriteriaSet.objects.all()}
+    assert set(kinds) == {"exercise", "feedback"}
+    assert kinds["exercise"].skills.count() == demo.DEMO_GENERATION_SKILLS
