@@ -21,16 +21,21 @@ def learning_outcomes(scope: Scope) -> list[Panel]:
     mastery, source = selectors.mastery_by_student_skill(scope)
     # Skills ranked by practice: the heatmap and the lines over time show the top ones.
     practice = mastery.groupby("skill_id")["attempts"].sum().sort_values(ascending=False)
-    return [_heatmap(mastery, source, practice), _over_time(scope, practice), _gain(scope), _at_risk(scope)]
+    students = selectors.student_names(scope)
+    return [
+        _heatmap(mastery, source, practice, students),
+        _over_time(scope, practice),
+        _gain(scope),
+        _at_risk(scope, students),
+    ]
 
 
-def _heatmap(frame: pd.DataFrame, source: str, attempts: pd.Series) -> Panel:
+def _heatmap(frame: pd.DataFrame, source: str, attempts: pd.Series, students: dict[int, str]) -> Panel:
     title = "Class mastery by student and skill"
     if frame.empty:
         return Panel("heatmap", title, pd.DataFrame(columns=["Student"]), note=f"Shows {source}.")
     shown = attempts.index[:MAX_HEATMAP_SKILLS]
     skills = selectors.skill_names(shown)
-    students = selectors.user_names(frame["student_id"].unique())
     matrix = frame[frame["skill_id"].isin(shown)].pivot_table(
         index="student_id", columns="skill_id", values="mastery", aggfunc="mean"
     )
@@ -93,7 +98,7 @@ def _gain(scope: Scope) -> Panel:
     return Panel("gain", title, table[columns], note=note, figure=figure)
 
 
-def _at_risk(scope: Scope) -> Panel:
+def _at_risk(scope: Scope, students: dict[int, str]) -> Panel:
     frame, reference = selectors.activity_by_student(scope, ACTIVITY_WINDOW_DAYS)
     stored = selectors.mean_mastery_by_student(scope)
     title = "Students at risk"
@@ -104,7 +109,7 @@ def _at_risk(scope: Scope) -> Panel:
     frame["Mastery"] = (
         frame["student_id"].map(stored).fillna(frame["success"]) if stored else frame["success"]
     )
-    frame["Student"] = frame["student_id"].map(selectors.user_names(frame["student_id"]))
+    frame["Student"] = frame["student_id"].map(students)
     low = frame["Mastery"] < RISK_MASTERY
     if reference is None:
         frame["Change"] = np.nan

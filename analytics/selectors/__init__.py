@@ -19,6 +19,7 @@ from analytics.selectors.scope import (
     Scope,
     classroom_names,
     skill_names,
+    student_names,
     user_names,
 )
 from analytics.selectors.teaching import (
@@ -51,6 +52,7 @@ __all__ = [
     "mean_mastery_by_student",
     "skill_base_rates",
     "skill_names",
+    "student_names",
     "teachers_by_classroom",
     "user_names",
 ]

@@ -26,11 +26,12 @@ from analytics.selectors.scope import (
     Scope,
     as_frame,
     attempt_order,
+    in_classes,
     members,
+    membership_table,
     records,
 )
 from tutoring.models import (
-    Classroom,
     LearningRecord,
     Mastery,
     MasterySnapshot,
@@ -145,10 +146,7 @@ def gain_inputs(scope: Scope) -> tuple[pd.DataFrame, str]:
             .values_list("assessment__classroom_id", "assessment__skill_id", "pre", "post", "students")
         )
         return as_frame(rows, columns), GAIN_FROM_ASSESSMENTS
-    frame = as_frame(_early_late_success(scope), columns)
-    # PostgreSQL averages in exact numerics; the dashboards want floats.
-    frame[["pre", "post"]] = frame[["pre", "post"]].astype(float)
-    return frame, GAIN_FROM_RECORDS
+    return as_frame(_early_late_success(scope), columns), GAIN_FROM_RECORDS
 
 
 def _early_late_success(scope: Scope) -> list[tuple]:
@@ -158,33 +156,34 @@ def _early_late_success(scope: Scope) -> list[tuple]:
     NTILE(2) splits each (student, skill) sequence into halves in the database
     (the first half takes the middle attempt of an odd count); only the outer
     grouping is written in SQL, because the ORM cannot aggregate over a window.
+    Successes are counted (COUNT ... FILTER) rather than averaged from a
+    CASE: PostgreSQL would average that in exact numerics, row by row.
     """
     halves = (
         records(scope)
         .filter(skill_id__isnull=False)
         .annotate(
-            success=SUCCESS,
             half=Window(Ntile(2), partition_by=[F("student_id"), F("skill_id")], order_by=attempt_order()),
         )
-        .values("student_id", "skill_id", "success", "half")
+        .values("student_id", "skill_id", "correct", "half")
     )
     inner, params = halves.query.sql_with_params()
-    membership = Classroom.students.through._meta.db_table
-    placeholders = ", ".join(["%s"] * len(scope.classroom_ids))
     # Per (student, skill) first, while rows still arrive in window order (a
     # streaming group, no sort); then each class's students are averaged.
     sql = f"""
         SELECT m.classroom_id, s.skill_id, AVG(s.pre), AVG(s.post), COUNT(*) AS students
         FROM (
             SELECT r.student_id, r.skill_id,
-                   AVG(CASE WHEN r.half = 1 THEN r.success END) AS pre,
-                   AVG(CASE WHEN r.half = 2 THEN r.success END) AS post
+                   CAST(COUNT(*) FILTER (WHERE r.half = 1 AND r.correct) AS DOUBLE PRECISION)
+                       / COUNT(*) FILTER (WHERE r.half = 1) AS pre,
+                   CAST(COUNT(*) FILTER (WHERE r.half = 2 AND r.correct) AS DOUBLE PRECISION)
+                       / NULLIF(COUNT(*) FILTER (WHERE r.half = 2), 0) AS post
             FROM ({inner}) r
             GROUP BY r.student_id, r.skill_id
             HAVING COUNT(*) >= 2
         ) s
-        JOIN {membership} m ON m.user_id = s.student_id
-        WHERE m.classroom_id IN ({placeholders})
+        JOIN {membership_table()} m ON m.user_id = s.student_id
+        WHERE m.classroom_id {in_classes(scope)}
         GROUP BY m.classroom_id, s.skill_id
     """  # noqa: S608 - only table names and placeholders are interpolated
     with connection.cursor() as cursor:
@@ -202,26 +201,21 @@ def activity_by_student(scope: Scope, window_days: int = 14) -> tuple[pd.DataFra
     """
     graded = records(scope)
     reference = scope.until or LearningRecord.objects.aggregate(latest=Max("finished_at"))["latest"]
-    columns = ["student_id", "success", "attempts", "recent", "previous"]
-    if reference is None or not graded.filter(finished_at__isnull=False).exists():
-        rows = graded.values("student_id").annotate(success=Avg(SUCCESS), attempts=Count("id"))
-        frame = as_frame(rows.values_list("student_id", "success", "attempts"), columns[:3])
+    if reference is not None and not graded.filter(finished_at__isnull=False).exists():
+        reference = None
+    # Successes are counted, not averaged (see _early_late_success), and divided here.
+    counts = {"successes": Count("id", filter=Q(correct=True)), "attempts": Count("id")}
+    if reference is not None:
+        window = timedelta(days=window_days)
+        recent = Q(finished_at__gt=reference - window, finished_at__lte=reference)
+        previous = Q(finished_at__gt=reference - 2 * window, finished_at__lte=reference - window)
+        counts.update(recent=Count("id", filter=recent), previous=Count("id", filter=previous))
+    rows = graded.values("student_id").annotate(**counts).values_list("student_id", *counts)
+    frame = as_frame(rows, ["student_id", *counts])
+    frame.insert(1, "success", frame.pop("successes") / frame["attempts"])
+    if reference is None:
         frame["recent"] = frame["previous"] = np.nan
-        return frame, None
-    window = timedelta(days=window_days)
-    rows = (
-        graded.values("student_id")
-        .annotate(
-            success=Avg(SUCCESS),
-            attempts=Count("id"),
-            recent=Count("id", filter=Q(finished_at__gt=reference - window, finished_at__lte=reference)),
-            previous=Count(
-                "id", filter=Q(finished_at__gt=reference - 2 * window, finished_at__lte=reference - window)
-            ),
-        )
-        .values_list(*columns)
-    )
-    return as_frame(rows, columns), reference
+    return frame, reference
 
 
 def mean_mastery_by_student(scope: Scope) -> dict[int, float]:

@@ -90,6 +90,17 @@ def user_names(ids) -> dict[int, str]:
     return {pk: display or username for pk, username, display in rows}
 
 
+def student_names(scope: Scope) -> dict[int, str]:
+    """Display names of the scope's students, matched with the membership subquery.
+
+    A class of a thousand is one join, not a thousand bound ids in an IN list
+    (which the PostgreSQL client quotes one by one).
+    """
+    User = get_user_model()
+    rows = User.objects.filter(id__in=members(scope)).values_list("id", "username", "profile__display_name")
+    return {pk: display or username for pk, username, display in rows}
+
+
 def skill_names(ids) -> dict[int, str]:
     """Skill names for the given ids."""
     return dict(Skill.objects.filter(id__in=list(ids)).values_list("id", "name"))
@@ -103,6 +114,16 @@ def classroom_names(ids) -> dict[int, str]:
 def as_frame(rows, columns: list[str]) -> pd.DataFrame:
     """Query rows (tuples) as a frame with the given column names."""
     return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def membership_table() -> str:
+    """The class membership table, for the raw outer queries around a window."""
+    return Classroom.students.through._meta.db_table
+
+
+def in_classes(scope: Scope) -> str:
+    """``IN (%s, ...)`` with one placeholder per class of the scope."""
+    return "IN (" + ", ".join(["%s"] * len(scope.classroom_ids)) + ")"
 
 
 def attempt_order() -> list:

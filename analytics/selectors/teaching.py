@@ -5,25 +5,21 @@ from __future__ import annotations
 import pandas as pd
 from django.db import connection
 from django.db.models import (
-    Avg,
     Count,
     Exists,
     F,
-    FilteredRelation,
-    Max,
-    Min,
     OuterRef,
     Q,
-    Sum,
     Window,
 )
 from django.db.models.functions import Lead
 
 from analytics.selectors.scope import (
-    SUCCESS,
     Scope,
     as_frame,
     attempt_order,
+    in_classes,
+    membership_table,
     records,
     user_names,
 )
@@ -31,6 +27,7 @@ from tutoring.models import (
     Classroom,
     Item,
     LearningRecord,
+    Recommendation,
 )
 
 
@@ -59,29 +56,29 @@ def attempts_by_class_and_skill(scope: Scope) -> pd.DataFrame:
     """Per class and skill: graded attempts, successes, time span, and stored predictions.
 
     A stored prediction is the recommender's predicted success for that student
-    on that item (joined in the same pass); attempts without one are compared
-    with the skill's base rate (see ``skill_base_rates``).
+    on that item (joined in the same pass on its (student, item) key); attempts
+    without one are compared with the skill's base rate (see ``skill_base_rates``).
+    The records are joined to the membership directly (the ORM's path to a
+    student's classes goes through the user table).
     """
-    prediction = FilteredRelation(
-        "student__recommendations", condition=Q(student__recommendations__item=F("item"))
-    )
-    rows = (
+    attempts = (
         records(scope)
-        .filter(student__classrooms__in=scope.classroom_ids, skill_id__isnull=False)
-        .annotate(prediction=prediction)
-        .values("student__classrooms", "skill_id")
-        .annotate(
-            n=Count("id"),
-            successes=Sum(SUCCESS),
-            n_predicted=Count("prediction__predicted_success"),
-            predicted=Sum("prediction__predicted_success"),
-            first=Min("finished_at"),
-            last=Max("finished_at"),
-        )
-        .values_list(
-            "student__classrooms", "skill_id", "n", "successes", "n_predicted", "predicted", "first", "last"
-        )
+        .filter(skill_id__isnull=False)
+        .values("student_id", "skill_id", "item_id", "correct", "finished_at")
     )
+    inner, params = attempts.query.sql_with_params()
+    sql = f"""
+        SELECT m.classroom_id, r.skill_id, COUNT(*), COUNT(*) FILTER (WHERE r.correct),
+               COUNT(p.predicted_success), SUM(p.predicted_success), MIN(r.finished_at), MAX(r.finished_at)
+        FROM ({inner}) r
+        JOIN {membership_table()} m ON m.user_id = r.student_id
+        LEFT JOIN {Recommendation._meta.db_table} p ON p.student_id = r.student_id AND p.item_id = r.item_id
+        WHERE m.classroom_id {in_classes(scope)}
+        GROUP BY m.classroom_id, r.skill_id
+    """  # noqa: S608 - only table names and placeholders are interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *scope.classroom_ids])
+        rows = cursor.fetchall()
     columns = ["classroom_id", "skill_id", "n", "successes", "n_predicted", "predicted", "first", "last"]
     return as_frame(rows, columns).fillna({"predicted": 0.0})
 
@@ -91,10 +88,10 @@ def skill_base_rates(skill_ids) -> dict[int, float]:
     rows = (
         LearningRecord.objects.filter(skill_id__in=list(skill_ids), correct__isnull=False)
         .values("skill_id")
-        .annotate(rate=Avg(SUCCESS))
-        .values_list("skill_id", "rate")
+        .annotate(successes=Count("id", filter=Q(correct=True)), n=Count("id"))
+        .values_list("skill_id", "successes", "n")
     )
-    return dict(rows)
+    return {skill: successes / n for skill, successes, n in rows}
 
 
 NO_FEEDBACK = "none"
@@ -108,41 +105,30 @@ def feedback_followups(scope: Scope) -> pd.DataFrame:
     database over the same window order as the gain's, which the record index
     (student, skill, finished_at, position, id) delivers without a sort. The
     kind is the feedback item's source, or "none" when the wrong answer got no
-    feedback item (a hint at most).
+    feedback item (a hint at most); the database groups by it too.
     """
     partition = [F("student_id"), F("skill_id")]
     followed = (
         records(scope)
         .filter(skill_id__isnull=False)
-        .annotate(next_success=Window(Lead(SUCCESS), partition_by=partition, order_by=attempt_order()))
-        .values("student_id", "correct", "feedback_item_id", "next_success")
+        .annotate(next_correct=Window(Lead("correct"), partition_by=partition, order_by=attempt_order()))
+        .values("student_id", "correct", "feedback_item_id", "next_correct")
     )
     inner, params = followed.query.sql_with_params()
-    membership = Classroom.students.through._meta.db_table
-    placeholders = ", ".join(["%s"] * len(scope.classroom_ids))
-    # Grouped by feedback item id, not joined to the items inside the window:
-    # the few ids are mapped to their kind afterwards.
     sql = f"""
-        SELECT m.classroom_id, r.feedback_item_id, COUNT(*), SUM(r.next_success)
+        SELECT m.classroom_id, COALESCE(i.source, %s), COUNT(*), COUNT(*) FILTER (WHERE r.next_correct)
         FROM ({inner}) r
-        JOIN {membership} m ON m.user_id = r.student_id
-        WHERE r.correct = %s AND r.next_success IS NOT NULL AND m.classroom_id IN ({placeholders})
-        GROUP BY m.classroom_id, r.feedback_item_id
+        JOIN {membership_table()} m ON m.user_id = r.student_id
+        LEFT JOIN {Item._meta.db_table} i ON i.id = r.feedback_item_id
+        WHERE r.correct = %s AND r.next_correct IS NOT NULL AND m.classroom_id {in_classes(scope)}
+        GROUP BY 1, 2
     """  # noqa: S608 - only table names and placeholders are interpolated
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, False, *scope.classroom_ids])
+        cursor.execute(sql, [NO_FEEDBACK, *params, False, *scope.classroom_ids])
         rows = cursor.fetchall()
-    frame = as_frame(rows, ["classroom_id", "feedback_item_id", "wrong_answers", "successes"])
-    kinds = dict(
-        Item.objects.filter(id__in=frame["feedback_item_id"].dropna().astype(int).tolist()).values_list(
-            "id", "source"
-        )
-    )
-    frame["kind"] = frame["feedback_item_id"].map(kinds).fillna(NO_FEEDBACK)
-    frame["successes"] = frame["successes"].astype(float)
-    grouped = frame.groupby(["classroom_id", "kind"], as_index=False)[["wrong_answers", "successes"]].sum()
-    grouped["next_success"] = grouped["successes"] / grouped["wrong_answers"]
-    return grouped[["classroom_id", "kind", "wrong_answers", "next_success"]]
+    frame = as_frame(rows, ["classroom_id", "kind", "wrong_answers", "successes"])
+    frame["next_success"] = frame["successes"] / frame["wrong_answers"]
+    return frame[["classroom_id", "kind", "wrong_answers", "next_success"]]
 
 
 def teachers_by_classroom(classroom_ids) -> pd.DataFrame:
