@@ -11,7 +11,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -29,7 +28,7 @@ class Panel:
     title: str
     table: pd.DataFrame
     note: str = ""
-    figure: go.Figure | None = None
+    figure: dict | None = None
 
     @cached_property
     def figure_html(self) -> str:
