@@ -15,7 +15,6 @@ from django.db.models import (
     Max,
     Q,
     Sum,
-    Window,
 )
 from django.db.models.functions import Cast, Ntile, TruncWeek
 
@@ -25,10 +24,10 @@ from analytics.selectors.scope import (
     SUCCESS,
     Scope,
     as_frame,
-    attempt_order,
     in_classes,
     members,
     membership_table,
+    over_skill_attempts,
     records,
 )
 from tutoring.models import (
@@ -162,9 +161,7 @@ def _early_late_success(scope: Scope) -> list[tuple]:
     halves = (
         records(scope)
         .filter(skill_id__isnull=False)
-        .annotate(
-            half=Window(Ntile(2), partition_by=[F("student_id"), F("skill_id")], order_by=attempt_order()),
-        )
+        .annotate(half=over_skill_attempts(Ntile(2)))
         .values("student_id", "skill_id", "correct", "half")
     )
     inner, params = halves.query.sql_with_params()

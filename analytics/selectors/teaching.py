@@ -7,19 +7,17 @@ from django.db import connection
 from django.db.models import (
     Count,
     Exists,
-    F,
     OuterRef,
     Q,
-    Window,
 )
 from django.db.models.functions import Lead
 
 from analytics.selectors.scope import (
     Scope,
     as_frame,
-    attempt_order,
     in_classes,
     membership_table,
+    over_skill_attempts,
     records,
     user_names,
 )
@@ -107,11 +105,10 @@ def feedback_followups(scope: Scope) -> pd.DataFrame:
     kind is the feedback item's source, or "none" when the wrong answer got no
     feedback item (a hint at most); the database groups by it too.
     """
-    partition = [F("student_id"), F("skill_id")]
     followed = (
         records(scope)
         .filter(skill_id__isnull=False)
-        .annotate(next_correct=Window(Lead("correct"), partition_by=partition, order_by=attempt_order()))
+        .annotate(next_correct=over_skill_attempts(Lead("correct")))
         .values("student_id", "correct", "feedback_item_id", "next_correct")
     )
     inner, params = followed.query.sql_with_params()
