@@ -201,14 +201,14 @@ class Statement(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     data = models.JSONField(help_text="The full statement, including id, stored, authority and version.")
     content_hash = models.CharField(max_length=64, help_text="Hash of the statement minus server-set fields.")
-    actor_key = models.CharField(max_length=300, db_index=True)
-    verb_id = models.CharField(max_length=500, db_index=True)
-    activity_id = models.CharField(max_length=1000, blank=True, default="", db_index=True)
+    actor_key = models.CharField(max_length=300)
+    verb_id = models.CharField(max_length=500)
+    activity_id = models.CharField(max_length=1000, blank=True, default="")
     registration = models.UUIDField(null=True, blank=True)
     timestamp = models.DateTimeField()
-    stored = models.DateTimeField(db_index=True)
+    stored = models.DateTimeField()
     authority = models.JSONField()
-    voided = models.BooleanField(default=False, db_index=True)
+    voided = models.BooleanField(default=False)
     voids = models.UUIDField(
         null=True, blank=True, help_text="For a voiding statement, the statement it voids."
     )
@@ -217,8 +217,13 @@ class Statement(models.Model):
     class Meta:
         verbose_name = "xAPI statement"
         ordering = ["-stored"]
+        # Every index is written by each ingested statement, so there is one per GET
+        # filter, in the order the GET reads (stored, id), and none for LIKE or booleans.
         indexes = [
             models.Index(fields=["stored", "id"], name="statement_stored_id"),
+            models.Index(fields=["actor_key", "stored", "id"], name="statement_actor_stored"),
+            models.Index(fields=["verb_id", "stored", "id"], name="statement_verb_stored"),
+            models.Index(fields=["activity_id", "stored", "id"], name="statement_activity_stored"),
             # Every batch asks which of its statements are already voided; voiding statements are few.
             models.Index(fields=["voids"], name="statement_voids", condition=Q(voids__isnull=False)),
         ]
@@ -235,11 +240,17 @@ class LearningRecord(models.Model):
         IMPORT = "import", "Imported log"
         XAPI = "xapi", "xAPI statement"
 
+    # student and skill lead composite indexes below, which serve their lookups.
     student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_records"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="learning_records",
+        db_index=False,
     )
     item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="records")
-    skill = models.ForeignKey(Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="records")
+    skill = models.ForeignKey(
+        Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="records", db_index=False
+    )
     correct = models.BooleanField(null=True)
     score = models.FloatField(null=True, blank=True)
     response = models.TextField(blank=True, default="")
@@ -249,8 +260,9 @@ class LearningRecord(models.Model):
     position = models.PositiveIntegerField(
         default=0, help_text="Order within the student's imported sequence."
     )
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.SITE, db_index=True)
-    import_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.SITE)
+    # NULL rather than "" for records without one: NULLs never collide in the unique constraint.
+    import_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     statement = models.OneToOneField(
         Statement, null=True, blank=True, on_delete=models.SET_NULL, related_name="learning_record"
     )
@@ -276,6 +288,8 @@ class LearningRecord(models.Model):
             ),
         ]
         constraints = [
+            # A constraint, not unique=True, which would add a LIKE index on PostgreSQL.
+            models.UniqueConstraint(fields=["import_key"], name="record_import_key_unique"),
             models.CheckConstraint(
                 condition=Q(item__isnull=False) | Q(skill__isnull=False), name="record_has_item_or_skill"
             ),

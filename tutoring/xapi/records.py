@@ -114,12 +114,10 @@ def records_for(statements: list[Statement]) -> list[LearningRecord]:
             if match := SKILL_IRI.search(category.get("id", "")):
                 skill_names[str(statement.id)] = unquote(match.group(1))
                 break
-    items = Item.objects.in_bulk(set(item_ids.values()))
-    skills = {s.name: s for s in Skill.objects.filter(name__in=set(skill_names.values()))}
+    items = set(Item.objects.filter(pk__in=set(item_ids.values())).values_list("pk", flat=True))
+    skills = dict(Skill.objects.filter(name__in=set(skill_names.values())).values_list("name", "pk"))
     relevant = [
-        s
-        for s in answering
-        if items.get(item_ids.get(s.activity_id, -1)) or skills.get(skill_names.get(str(s.id), ""))
+        s for s in answering if item_ids.get(s.activity_id) in items or skill_names.get(str(s.id)) in skills
     ]
     students = _students_for(relevant)
     records = []
@@ -129,8 +127,8 @@ def records_for(statements: list[Statement]) -> list[LearningRecord]:
         records.append(
             LearningRecord(
                 student_id=students[statement.actor_key],
-                item=items.get(item_ids.get(statement.activity_id, -1)),
-                skill=skills.get(skill_names.get(str(statement.id), "")),
+                item_id=item_id if (item_id := item_ids.get(statement.activity_id)) in items else None,
+                skill_id=skills.get(skill_names.get(str(statement.id), "")),
                 correct=correct,
                 score=score,
                 response=str(statement.data["result"].get("response", "")),
