@@ -22,11 +22,17 @@ import torch
 
 DIMENSION = 384
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
-BATCH_SIZE = 32  # short GSM8K-like texts: larger batches only add padding on CPU
+BATCH_SIZE = 16  # texts per forward pass: with little padding, 4 to 32 cost the same per text on CPU
+PADDING_SLACK = 0.1  # a forward pass may spend at most 10% of its tokens on padding
+# One intra-op thread: on this shared 2-core machine, two OpenMP threads waited on
+# each other at every operator while other jobs ran (load 4-6: 8 texts/s with two
+# threads against 41/s with one; docs/criteria.md).
+THREADS = 1
 CACHE_SIZE = 50_000
 
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _lock = threading.Lock()
+_model_lock = threading.Lock()
 
 
 def model_path() -> Path:
@@ -48,27 +54,62 @@ def _load() -> tuple[object, torch.nn.Module]:
     return tokenizer, model
 
 
+def length_groups(lengths: Sequence[int], batch_size: int = BATCH_SIZE) -> list[list[int]]:
+    """Indices of ``lengths`` in groups of at most ``batch_size``, shortest first, each padded
+    to its longest member with at most ``PADDING_SLACK`` of its tokens wasted (a long text
+    among short ones gets a pass of its own instead of doubling everyone's work).
+    """
+    groups: list[list[int]] = []
+    group: list[int] = []
+    real = 0
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        longest = lengths[i]  # sorted: the newcomer is the longest so far
+        padded = longest * (len(group) + 1)
+        if group and (len(group) == batch_size or padded > (1 + PADDING_SLACK) * (real + longest)):
+            groups.append(group)
+            group, real = [], 0
+        group.append(i)
+        real += lengths[i]
+    if group:
+        groups.append(group)
+    return groups
+
+
 @torch.inference_mode()
 def _encode(texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts``, tokenized once and run in length groups with little padding."""
     tokenizer, model = _load()
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-    hidden = model(**batch).last_hidden_state
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(pooled, p=2, dim=1).numpy().astype(np.float32)
+    tokens = tokenizer(texts, truncation=True, max_length=MAX_TOKENS)
+    ids = tokens["input_ids"]
+    out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+    with _model_lock:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(THREADS)
+        try:
+            for group in length_groups([len(row) for row in ids]):
+                batch = tokenizer.pad(
+                    {key: [rows[i] for i in group] for key, rows in tokens.items()}, return_tensors="pt"
+                )
+                hidden = model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                out[group] = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
+        finally:
+            torch.set_num_threads(threads)
+    return out
 
 
-def embed(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-    """Unit-length embeddings, shape (len(texts), 384); cached texts are not recomputed."""
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length embeddings, shape (len(texts), 384); cached texts are not recomputed.
+
+    All uncached texts go to the model in one call, which groups them by token length.
+    """
     with _lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _cache))
-    # Sorting by length keeps padding (wasted work) small within each batch.
-    missing.sort(key=len)
-    for start in range(0, len(missing), batch_size):
-        chunk = missing[start : start + batch_size]
-        vectors = _encode(chunk)
+    if missing:
+        vectors = _encode(missing)
         with _lock:
-            for text, vector in zip(chunk, vectors, strict=True):
+            for text, vector in zip(missing, vectors, strict=True):
                 _cache[text] = vector
                 _cache.move_to_end(text)
             while len(_cache) > CACHE_SIZE:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from edursft import embedding
 from edursft.embedding import DIMENSION, embed
@@ -47,3 +48,37 @@ def test_cached_texts_are_not_recomputed(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_no_texts_give_an_empty_matrix() -> None:
     assert embed([]).shape == (0, DIMENSION)
+
+
+def test_length_groups_bound_padding_and_batch_size() -> None:
+    lengths = [30, 12, 31, 29, 136, 12, 13, 30]
+    groups = embedding.length_groups(lengths, batch_size=3)
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    assert all(len(group) <= 3 for group in groups)
+    for group in groups:
+        real = sum(lengths[i] for i in group)
+        assert len(group) == 1 or max(lengths[i] for i in group) * len(group) <= 1.1 * real
+    assert [4] in groups  # the long outlier does not pad the short texts
+
+
+def test_batched_embeddings_equal_one_text_at_a_time() -> None:
+    texts = [
+        "How many?",
+        "Tom has 5 apples and eats 2. How many apples does he have left?",
+        "A train leaves at 3 pm travelling at 60 km per hour; a second train leaves the same "
+        "station an hour later at 80 km per hour. At what time does the second train catch up, "
+        "and how far from the station are they then?",
+        "Factor x^2 + 5x + 6.",
+    ]
+    embedding.clear_cache(texts)
+    together = embed(texts)
+    embedding.clear_cache(texts)
+    alone = np.concatenate([embed([text]) for text in texts])
+    assert np.allclose(together, alone, atol=1e-6)
+
+
+def test_the_callers_torch_thread_count_is_restored() -> None:
+    before = torch.get_num_threads()
+    embedding.clear_cache(["restores the thread count"])
+    embed(["restores the thread count"])
+    assert torch.get_num_threads() == before
