@@ -255,3 +255,64 @@ def test_a_class_gain_is_hakes_g_of_its_average_pre_and_post_over_skills(db):
     outcomes = _panel(dashboards.teaching_quality(Scope((room.pk,))), "class-outcomes")
     # Averages 0.55 before and after: g = 0, where averaging per-skill g (-4 and 0.5) would say -1.75.
     assert _row(outcomes.table, "Class", "Mixed")["Average normalised gain"] == 0
+
+
+def test_feedback_kinds_come_from_the_feedback_items_and_a_class_without_any_warns_nothing(db):
+    import warnings
+
+    room, pupil = factories.ClassroomFactory(name="Plain"), factories.student()
+    room.students.add(pupil)
+    skill = factories.SkillFactory()
+    # Wrong, right, wrong, wrong, right: three wrong answers followed up, two of them recovered.
+    for position, correct in enumerate([False, True, False, False, True]):
+        LearningRecord.objects.create(student=pupil, skill=skill, correct=correct, position=position)
+    with warnings.catch_warnings():
+        # No feedback item at all used to map to an all-NaN column and warn (pandas 3).
+        warnings.simplefilter("error")
+        feedback = _panel(dashboards.teaching_quality(Scope((room.pk,))), "feedback")
+    assert feedback.table[["Feedback", "Wrong answers followed up"]].values.tolist() == [
+        ["No feedback item (hint at most)", 3]
+    ]
+    assert _row(feedback.table, "Class", "Plain")["Success on next attempt"] == round(2 / 3, 3)
+
+    teacher_note = factories.ItemFactory(kind=Item.Kind.FEEDBACK, source=Item.Source.AUTHORED)
+    LearningRecord.objects.filter(student=pupil, correct=False).update(feedback_item=teacher_note)
+    feedback = _panel(dashboards.teaching_quality(Scope((room.pk,))), "feedback")
+    assert feedback.table["Feedback"].tolist() == ["Teacher-written feedback"]
+
+
+def test_figures_carry_rounded_numbers_with_gaps_and_the_default_template():
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from analytics import figures
+
+    assert figures.numbers([0.123456, np.nan, 1]) == [0.1235, None, 1.0]
+    assert figures.numbers(np.array([[0.5, np.nan]])) == [[0.5, None]]
+    matrix = pd.DataFrame({"Fractions": [0.25, np.nan]}, index=["Pupil 0", "Pupil 1"])
+    html = figures.to_html(figures.mastery_heatmap(matrix))
+    assert "NaN" not in html  # not JSON, and a reason for plotly's slow encoding pass
+    decoder, call = json.JSONDecoder(), html.split("Plotly.newPlot(", 1)[1].lstrip()
+    _, end = decoder.raw_decode(call)  # the div's id
+    call = call[end:].lstrip(" ,\n")
+    data, end = decoder.raw_decode(call)
+    layout, _ = decoder.raw_decode(call[end:].lstrip(" ,\n"))
+    assert data[0]["type"] == "heatmap"
+    assert data[0]["z"] == [[0.25], [None]]
+    assert data[0]["y"] == ["Pupil 0", "Pupil 1"]
+    assert layout["template"]["layout"]  # plotly's default look, as a graph-objects figure had
+
+
+def test_tables_format_equal_values_of_different_types_apart():
+    import pandas as pd
+
+    from analytics import tables
+
+    frame = pd.DataFrame(
+        {"Row": ["a", "b", "c", "d"], "Value": pd.Series([True, 1, 1.5, None], dtype=object)}
+    )
+    html = tables.html_table(frame, caption="Mixed", table_id="t")
+    cells = [row.split("<td>")[1].split("</td>")[0] for row in html.split("<tr>")[2:]]
+    assert cells == ["True", "1", "1.5", "n/a"]
