@@ -45,9 +45,11 @@ def _syllables(word: str) -> int:
     return max(1, groups)
 
 
+@lru_cache(maxsize=4096)
 def flesch_kincaid_grade(text: str) -> float:
     """Flesch–Kincaid grade level: 0.39 words/sentence + 11.8 syllables/word - 15.59 (Kincaid et al. 1975).
 
+    Cached per text (a preview and the run that follows judge the same candidates).
     Words and sentences are textstat's counts. Syllables are estimated by rule
     because textstat 0.7.13 looks them up in NLTK's cmudict, which it tries to
     download at run time; nothing may be downloaded here.

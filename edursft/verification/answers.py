@@ -212,8 +212,14 @@ def _parse_single(text: str) -> sympy.Basic:
     return expr
 
 
+@lru_cache(maxsize=4096)
 def parse_answer(text: str) -> ParsedAnswer:
-    """Read an answer as maths; AnswerParseError when it is not (or is unsafe to try)."""
+    """Read an answer as maths; AnswerParseError when it is not (or is unsafe to try).
+
+    Cached: the same correct answer is compared with every student's answer and every
+    feedback message, and sympy parsing is the slow part. Refusals (errors, time-outs)
+    are not cached, so a refusal under load is retried next time.
+    """
     if len(text) > MAX_ANSWER_CHARS:
         raise AnswerParseError(f"answer longer than {MAX_ANSWER_CHARS} characters")
     cleaned = _strip_wrappers(text)
@@ -296,6 +302,7 @@ def _equations_equivalent(a: sympy.Equality, b: sympy.Equality, rel_tol: float) 
     return False
 
 
+@lru_cache(maxsize=1024)
 def _solutions(equation: sympy.Equality) -> frozenset[sympy.Basic] | None:
     (symbol,) = equation.free_symbols
     solved = sympy.solveset(equation, symbol, domain=sympy.S.Complexes)

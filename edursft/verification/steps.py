@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from edursft.verification.arithmetic import (
     NotArithmeticError,
@@ -205,8 +206,12 @@ def check_worked_solution(
     )
 
 
+@lru_cache(maxsize=4096)
 def count_calculations(solution: str) -> int:
-    """How many calculations a solution writes out (annotations, else prose equations)."""
+    """How many calculations a solution writes out (annotations, else prose equations).
+
+    Cached: ``answer_verified`` and ``difficulty_band`` both count the same solution.
+    """
     annotations = len(_ANNOTATION.findall(solution))
     if annotations:
         return annotations

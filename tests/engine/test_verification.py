@@ -141,3 +141,20 @@ def test_hostile_solutions_are_checked_in_bounded_time(hostile: str) -> None:
     started = time.perf_counter()
     assert not check_worked_solution(hostile, "1").ok
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_repeated_answer_is_parsed_by_sympy_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edursft.verification import answers
+
+    parsed: list[str] = []
+    parse_plain = answers._parse_plain
+
+    def counting(text: str):
+        parsed.append(text)
+        return parse_plain(text)
+
+    monkeypatch.setattr(answers, "_parse_plain", counting)
+    first = [answers_equivalent("7q-3", "-3+7q"), answers_equivalent("7q-3", "3-7q")]
+    assert first == [True, False]
+    assert [answers_equivalent("7q-3", "-3+7q"), answers_equivalent("7q-3", "3-7q")] == first
+    assert sorted(parsed) == ["-3+7q", "3-7q", "7q-3"]
