@@ -35,6 +35,9 @@ def _cells(column: pd.Series) -> list[str]:
     formatted: dict = {}
     cells = []
     for value in column.tolist():
+        if isinstance(value, float) and math.isnan(value):  # never equal to itself, so never found
+            cells.append(MISSING)
+            continue
         key = (value.__class__, value)  # True and 1 are equal keys, but not the same cell
         try:
             cell = formatted.get(key)
