@@ -109,6 +109,10 @@ class SamplingRun:
     stopped: str  # "n_accept reached", "budget exhausted" or "proposals ran out"
     pulled_unused: int  # proposals drawn in the last batch after n_accept was reached
     elapsed_s: float
+    # Per criterion label: the hard criteria a proposal had to pass before this one
+    # judged it (empty for every criterion with evaluate_all); its pass rate is
+    # conditional on passing them.
+    conditional_on: dict[str, list[str]] = field(default_factory=dict)
 
     def stats(self) -> dict[str, Any]:
         """JSON-ready statistics of the run (what the pipeline stores and the CLI prints)."""
@@ -125,6 +129,7 @@ class SamplingRun:
                 "weight": criterion.weight,
                 "evaluated": len(outcomes),
                 "pass_rate": (sum(o.passed for o in outcomes) / len(outcomes)) if outcomes else None,
+                "conditional_on": list(self.conditional_on.get(criterion.label, [])),
                 "score": _summary(scores),
                 "score_histogram": [int(count) for count in histogram],
             }
@@ -189,6 +194,16 @@ class _Judge:
         self.order = sorted(built, key=lambda pair: (not pair[0].hard, pair[1].cost))
         # For stateful criteria: batch index -> position in the sub-batch they were shown.
         self.positions: dict[str, dict[int, int]] = {}
+
+    def conditional_on(self) -> dict[str, list[str]]:
+        """Per criterion: the hard criteria that run before it and filter what it is shown."""
+        before: dict[str, list[str]] = {}
+        hard: list[str] = []
+        for spec, _ in self.order:
+            before[spec.label] = [] if self.evaluate_all else list(hard)
+            if spec.hard:
+                hard.append(spec.label)
+        return before
 
     def evaluate(self, batch: list[Candidate]) -> list[dict[str, Outcome]]:
         per_candidate: list[dict[str, Outcome]] = [{} for _ in batch]
@@ -300,6 +315,7 @@ def run_sampling(
         stopped=stopped,
         pulled_unused=pulled_unused,
         elapsed_s=time.perf_counter() - started,
+        conditional_on=judge.conditional_on(),
     )
 
 

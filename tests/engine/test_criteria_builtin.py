@@ -225,3 +225,44 @@ def test_feedback_length_bounds_feedback() -> None:
         "feedback_length", [_feedback("Check 20 - 12."), _feedback("You wrote 9: check 20 - 12.")]
     )
     assert [o.passed for o in outcomes] == [False, True]
+
+
+# speed-ups leave the decisions alone
+
+
+@pytest.mark.slow
+def test_batching_and_skipping_after_a_hard_failure_do_not_change_decisions(gsm8k: list[Candidate]) -> None:
+    from edursft import embedding
+
+    skills = ["money_word_problems", "rates_and_time"]
+    proposals = [
+        _with(c, skill=skills[i % 2], answer=str(int(c.answer) + 1) if i % 3 == 2 else c.answer)
+        for i, c in enumerate(gsm8k[:8])
+    ]
+    context = CriteriaContext(
+        skill_descriptions={skills[0]: "Prices, costs and change.", skills[1]: "Speed, time and rates."},
+        existing_texts=[c.text for c in gsm8k[8:]],
+    )
+    criteria = [
+        {"name": "answer_verified", "hard": True},
+        {"name": "novelty", "hard": True},
+        {"name": "skill_relevance", "weight": 1.0, "params": {"min_similarity": 0.2}},
+        {"name": "difficulty_band", "weight": 1.0},
+        {"name": "reading_level", "weight": 0.5},
+    ]
+    runs = []
+    for batch_size, evaluate_all in ((32, False), (1, True)):
+        embedding.clear_cache(c.text for c in proposals)
+        spec = load_spec(
+            {"mode": "exact", "beta": 0.5, "budget": 8, "n_accept": 8, "batch_size": batch_size}
+            | {"criteria": criteria}
+        )
+        runs.append(run_sampling(proposals, spec, context=context, seed=3, evaluate_all=evaluate_all))
+    batched, single = runs
+    assert not all(d.hard_passed for d in batched.decisions)  # something was skipped
+    for fast, full in zip(batched.decisions, single.decisions, strict=True):
+        assert (fast.accepted, fast.hard_passed) == (full.accepted, full.hard_passed)
+        assert fast.acceptance_prob == pytest.approx(full.acceptance_prob, abs=1e-6)
+        for label, outcome in fast.outcomes.items():
+            assert outcome.passed == full.outcomes[label].passed
+            assert outcome.score == pytest.approx(full.outcomes[label].score, abs=1e-6)

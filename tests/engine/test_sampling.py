@@ -207,3 +207,6 @@ def test_expensive_criteria_skip_candidates_that_failed_a_hard_check(
     run = run_sampling([_toy(i) for i in range(4)], load_spec(spec), evaluate_all=evaluate_all)
     assert shown_to_expensive == expected
     assert [d.accepted for d in run.decisions] == [True, True, False, True]
+    # Pass rates after skipping are conditional on the hard checks run before.
+    conditional_on = run.stats()["criteria"]["toy_expensive"]["conditional_on"]
+    assert conditional_on == ([] if evaluate_all else ["toy_hard"])
