@@ -2,17 +2,16 @@
 
 Rejection sampling needs q(x), the probability of each proposal under the
 distribution it was actually drawn from, i.e. after temperature, top-k and top-p
-have reshaped the model's next-token distribution. Here the warping is done by
-our own logits processor, the last one ``generate`` applies, which also keeps
-the normalised log-probabilities of the step it returns; at the next step the
-sampled token is visible in ``input_ids`` and its log-probability is added to
-the sequence's total. So log q is read from exactly the distribution
-``generate`` sampled from, one (rows x vocabulary) tensor at a time instead of
-keeping every step's scores.
+have reshaped the model's next-token distribution. Here the warping and the draw
+are done by our own logits processor, the only one ``generate`` applies: it warps,
+draws the token (inverse CDF, one uniform number per row), adds that token's
+log-probability to the row's total and hands ``generate`` a one-hot score that
+greedy search appends. So log q is read from exactly the distribution the token
+was drawn from, without keeping any step's scores.
 
-Several samples per prompt come from one ``generate`` call with
-``num_return_sequences``; prompts are left-padded into one batch, and the KV
-cache means each step costs one token's forward pass.
+Every prompt is repeated once per sample and the prompts are left-padded into one
+batch for one ``generate`` call; the KV cache means each step costs one token's
+forward pass, and batches of ``static_cache_rows`` rows or more preallocate it.
 
 With ``calculator`` on, GSM8K's calculator is used (Cobbe et al. 2021,
 "Training Verifiers to Solve Math Word Problems", section 3.1 and appendix C):
@@ -29,6 +28,7 @@ and ``Sample.constrained`` list those positions.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -55,6 +55,7 @@ class SamplingConfig:
     prompts_per_batch: int = 8
     max_new_tokens: int = 192
     calculator: bool = True  # force the results of <<expression=...>> annotations (GSM8K's calculator)
+    static_cache_rows: int = 32  # batches of at least this many rows preallocate the KV cache (0: never)
     seed: int = 0
 
 
@@ -125,13 +126,37 @@ _NUMBER = r"\(?\s*-?\d+(?:\.\d+)?\s*\)?"
 _PROSE_CALCULATION = re.compile(rf"({_NUMBER}(?:\s*[-+*/]\s*{_NUMBER})*)\s*=\s*<<$")
 
 
+class _Vocabulary:
+    """Each token's text and which tokens start with a digit, computed once per tokenizer.
+
+    Decoding the whole vocabulary took tens of milliseconds; paid per ``generate`` call it
+    was a tenth of a one-sample call, so it is cached on the tokenizer's identity.
+    """
+
+    _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __init__(self, tokenizer) -> None:
+        self.pieces = [tokenizer.decode([i], skip_special_tokens=False) for i in range(len(tokenizer))]
+        vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        # Tokens that would glue more digits onto the calculator's displayed result.
+        self.digit_tokens = torch.tensor([t is not None and t[:1].isdigit() for t in vocabulary])
+
+    @classmethod
+    def of(cls, tokenizer) -> _Vocabulary:
+        vocabulary = cls._cache.get(tokenizer)
+        if vocabulary is None or len(vocabulary.pieces) != len(tokenizer):
+            vocabulary = cls._cache[tokenizer] = cls(tokenizer)
+        return vocabulary
+
+
 class _Calculator:
     """Per row: the text generated so far and the tokens still to force.
 
     When an annotation opens right after a written calculation (``12 * 4 = <<``) the
     calculator fills it in from that calculation (``12*4=48>>48``), as the annotation
     is the machine-readable copy of the prose; otherwise it waits for the model to
-    write ``<<expression=`` and forces the result (``48>>48``).
+    write ``<<expression=`` and forces the result (``48>>48``). ``busy`` holds the rows
+    with tokens queued or a result just completed, so a step visits only those rows.
     """
 
     def __init__(self, tokenizer, rows: int) -> None:
@@ -139,14 +164,15 @@ class _Calculator:
         self.text = [""] * rows
         self.queue: list[list[int]] = [[] for _ in range(rows)]
         self.number_ends = [False] * rows  # the forced result was just completed
-        # Each token's text, decoded once: decoding per row and step was a tenth of a batched step.
-        self.pieces = [tokenizer.decode([i], skip_special_tokens=False) for i in range(len(tokenizer))]
-        vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-        # Tokens that would glue more digits onto the calculator's displayed result.
-        self.digit_tokens = torch.tensor([t is not None and t[:1].isdigit() for t in vocabulary])
+        self.busy: set[int] = set()
+        vocabulary = _Vocabulary.of(tokenizer)
+        self.pieces = vocabulary.pieces
+        self.digit_tokens = vocabulary.digit_tokens
 
     def _force(self, row: int, text: str) -> None:
         self.queue[row] = self.tokenizer.encode(text, add_special_tokens=False)
+        if self.queue[row]:
+            self.busy.add(row)
 
     def observe(self, row: int, token: int) -> None:
         """Read a token a row has just emitted; queue what the calculator writes next."""
@@ -178,6 +204,7 @@ class _Calculator:
         """The token to force at this step, if any; marks when the displayed result is complete."""
         if not self.queue[row]:
             self.number_ends[row] = False
+            self.busy.discard(row)
             return None
         token = self.queue[row].pop(0)
         self.number_ends[row] = not self.queue[row]
@@ -191,63 +218,85 @@ def _evaluate(expression: str) -> Fraction | None:
         return None
 
 
-class _WarpAndRecord(LogitsProcessor):
-    """Applies :func:`warp_logits` (and the calculator's forcing) and accumulates the
-    log-probability of each sampled token."""
+class _SampleAndRecord(LogitsProcessor):
+    """Warps the logits (with the calculator's forcing), draws the next token itself and
+    adds its log-probability to the row's log q.
 
-    def __init__(self, config: SamplingConfig, end_id: int, calculator: _Calculator | None) -> None:
+    ``generate`` then runs greedily over a one-hot score, so the token it appends is the
+    one drawn here. Drawing here instead of in ``generate`` gives log q the sampled
+    token's probability at once (no vocabulary-wide tensor kept to the next step), and
+    an inverse-CDF draw (one uniform number per row) costs a fraction of ``torch.multinomial``,
+    which took an eighth of a 256-row step on CPU.
+    """
+
+    def __init__(
+        self, config: SamplingConfig, end_id: int, calculator: _Calculator | None, rows: int
+    ) -> None:
         self.config = config
         self.end_id = end_id
         self.calculator = calculator
-        self.previous: torch.Tensor | None = None  # log-softmax of the last returned scores
-        self.total: torch.Tensor | None = None
-        self.finished: torch.Tensor | None = None
+        self.total = torch.zeros(rows, dtype=torch.float64)
+        self.finished = torch.zeros(rows, dtype=torch.bool)
         self.step = 0
-        self.forced: list[list[int]] = []
-        self.constrained: list[list[int]] = []
+        self.forced: list[list[int]] = [[] for _ in range(rows)]
+        self.constrained: list[list[int]] = [[] for _ in range(rows)]
 
-    def _account(self, tokens: torch.Tensor) -> None:
-        step = self.previous.gather(1, tokens.unsqueeze(1)).squeeze(1)
-        self.total += torch.where(self.finished, torch.zeros_like(step), step)
-        if self.calculator is not None:
-            for row in torch.nonzero(~self.finished).flatten().tolist():
-                self.calculator.observe(row, int(tokens[row]))
-        self.finished |= tokens == self.end_id
+    def _calculator_step(self, scores: torch.Tensor) -> tuple[torch.Tensor, dict[int, int]]:
+        forced: dict[int, int] = {}
+        constrained: list[int] = []
+        finished = self.finished.tolist()
+        for row in sorted(self.calculator.busy):
+            if finished[row]:
+                continue
+            ended = self.calculator.number_ends[row]
+            token = self.calculator.next_forced(row)
+            if token is not None:
+                forced[row] = token
+                self.forced[row].append(self.step)
+            elif ended:
+                constrained.append(row)
+                self.constrained[row].append(self.step)
+        if constrained:
+            # The displayed result is complete: no digit may extend it. Masked before the
+            # warping, so top-k and top-p choose among the tokens that remain.
+            scores = scores.clone()
+            digits = self.calculator.digit_tokens[: scores.shape[1]]
+            rows = torch.tensor(constrained)
+            scores[rows.unsqueeze(1), torch.nonzero(digits).flatten().unsqueeze(0)] = float("-inf")
+        return scores, forced
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        if self.previous is None:
-            self.total = torch.zeros(scores.shape[0], dtype=torch.float64)
-            self.finished = torch.zeros(scores.shape[0], dtype=torch.bool)
-            self.forced = [[] for _ in range(scores.shape[0])]
-            self.constrained = [[] for _ in range(scores.shape[0])]
-        else:
-            self._account(input_ids[:, -1])
         forced: dict[int, int] = {}
+        if self.calculator is not None and self.calculator.busy:
+            scores, forced = self._calculator_step(scores)
+        warped = warp_logits(scores.float(), self.config.temperature, self.config.top_k, self.config.top_p)
+        if forced:
+            rows = torch.tensor(list(forced))
+            warped[rows] = float("-inf")
+            warped[rows, torch.tensor(list(forced.values()))] = 0.0
+        log_probs = torch.log_softmax(warped, dim=-1)
+        # Inverse-CDF draw: one uniform number per row against the cumulative probabilities
+        # (a removed token adds nothing to the sum, so it cannot be drawn).
+        probs = log_probs.exp()
+        cumulative = probs.cumsum(dim=-1)
+        threshold = torch.rand(len(probs), 1) * cumulative[:, -1:]
+        tokens = (
+            torch.searchsorted(cumulative, threshold, right=True).squeeze(1).clamp_(max=probs.shape[1] - 1)
+        )
+        # Rounding can leave the threshold at the very top of the sum: take the likeliest token then.
+        missed = probs.gather(1, tokens.unsqueeze(1)).squeeze(1) == 0
+        if bool(missed.any()):
+            tokens[missed] = probs[missed].argmax(dim=-1)
+        picked = log_probs.gather(1, tokens.unsqueeze(1)).squeeze(1).double()
+        self.total += torch.where(self.finished, torch.zeros_like(picked), picked)
         if self.calculator is not None:
-            scores = scores.clone()
-            for row in torch.nonzero(~self.finished).flatten().tolist():
-                ended = self.calculator.number_ends[row]
-                token = self.calculator.next_forced(row)
-                if token is not None:
-                    forced[row] = token
-                    self.forced[row].append(self.step)
-                elif ended:
-                    # The displayed result is complete: no digit may extend it. Masked before
-                    # the warping, so top-k and top-p choose among the tokens that remain.
-                    scores[row, self.calculator.digit_tokens[: scores.shape[1]]] = float("-inf")
-                    self.constrained[row].append(self.step)
-        warped = warp_logits(scores, self.config.temperature, self.config.top_k, self.config.top_p)
-        for row, token in forced.items():
-            warped[row] = float("-inf")
-            warped[row, token] = 0.0
-        self.previous = torch.log_softmax(warped.float(), dim=-1).double()
+            for row, token in zip(
+                torch.nonzero(~self.finished).flatten().tolist(), tokens[~self.finished].tolist(), strict=True
+            ):
+                self.calculator.observe(row, token)
+        self.finished |= tokens == self.end_id
         self.step += 1
-        return warped
-
-    def log_q(self, last_tokens: torch.Tensor) -> torch.Tensor:
-        """Totals once the final sampled token (not seen by another call) is accounted for."""
-        self._account(last_tokens)
-        return self.total
+        return torch.full_like(scores, float("-inf")).scatter_(1, tokens.unsqueeze(1), 0.0)
 
 
 def sample_batch(
@@ -256,22 +305,26 @@ def sample_batch(
     """Draw ``config.samples_per_prompt`` completions for each prompt in one ``generate`` call."""
     tokenizer, model = generator.tokenizer, generator.model
     encoded = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
+    # Each prompt repeated once per sample (what num_return_sequences does, which greedy search refuses).
+    encoded = {
+        key: value.repeat_interleave(config.samples_per_prompt, dim=0) for key, value in encoded.items()
+    }
     width = encoded["input_ids"].shape[1]
     end_id = generator.end_token_id
     rows = len(prompts) * config.samples_per_prompt
     calculator = _Calculator(tokenizer, rows) if config.calculator else None
-    recorder = _WarpAndRecord(config, end_id, calculator)
-    # Our processor does all the warping, so generate's own warpers are switched off.
+    recorder = _SampleAndRecord(config, end_id, calculator, rows)
+    # Our processor draws every token; generate only appends the one it returns as the maximum.
     generation_config = GenerationConfig(
-        do_sample=True,
-        temperature=1.0,
-        top_k=0,
-        top_p=1.0,
-        num_return_sequences=config.samples_per_prompt,
+        do_sample=False,
         max_new_tokens=max(1, min(config.max_new_tokens, max_positions(generator) - width)),
         eos_token_id=end_id,
         pad_token_id=tokenizer.pad_token_id,
         use_cache=True,
+        # The dynamic cache concatenates every layer's keys and values at each step, a third of
+        # a 256-row step; a preallocated cache writes in place. At a few rows its attention over
+        # the whole preallocated length costs more than the copies it saves.
+        cache_implementation="static" if 0 < config.static_cache_rows <= rows else None,
         return_dict_in_generate=True,
     )
     torch.manual_seed(seed)
@@ -280,7 +333,7 @@ def sample_batch(
             **encoded, generation_config=generation_config, logits_processor=LogitsProcessorList([recorder])
         )
     completions = output.sequences[:, width:]
-    log_q = recorder.log_q(completions[:, -1]).tolist()
+    log_q = recorder.total.tolist()
     samples = []
     for row, ids in enumerate(completions.tolist()):
         ended = end_id in ids

@@ -20,6 +20,7 @@ from edursft.generation.sampling import (
     SamplingConfig,
     _Calculator,
     _outside_nucleus,
+    _SampleAndRecord,
     calculator_result,
     propose,
     sample_batch,
@@ -62,17 +63,18 @@ def test_loading_a_directory_without_a_model_fails_clearly(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("temperature", "top_k", "top_p", "calculator"),
+    ("temperature", "top_k", "top_p", "calculator", "static_cache_rows"),
     [
-        (1.0, 0, 1.0, False),
-        (0.7, 20, 1.0, False),
-        (1.3, 0, 0.8, False),
-        (0.9, 50, 0.9, False),
-        (0.9, 0, 0.9, True),
+        (1.0, 0, 1.0, False, 0),
+        (0.7, 20, 1.0, False, 0),
+        (1.3, 0, 0.8, False, 0),
+        (0.9, 50, 0.9, False, 0),
+        (0.9, 0, 0.9, True, 0),
+        (0.9, 0, 0.9, True, 1),  # the preallocated KV cache of large batches
     ],
 )
 def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(
-    tiny, temperature, top_k, top_p, calculator
+    tiny, temperature, top_k, top_p, calculator, static_cache_rows
 ):
     config = SamplingConfig(
         temperature=temperature,
@@ -81,6 +83,7 @@ def test_log_q_equals_the_sum_of_recomputed_warped_token_log_probs(
         samples_per_prompt=3,
         max_new_tokens=24,
         calculator=calculator,
+        static_cache_rows=static_cache_rows,
     )
     samples = sample_batch(tiny, PROMPTS, config, seed=5)
     assert len(samples) == len(PROMPTS) * 3
@@ -144,6 +147,27 @@ def test_the_nucleus_is_the_same_whether_ranked_partially_or_fully(top_p):
     assert torch.equal(
         _outside_nucleus(logits, top_p, first_try=16), _outside_nucleus(logits, top_p, first_try=2000)
     )
+
+
+def test_the_sampler_draws_tokens_with_their_warped_probabilities_and_never_a_removed_one():
+    rows = 20_000
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    scores = probs.log().expand(rows, -1).clone()
+    sampler = _SampleAndRecord(SamplingConfig(top_k=3), end_id=99, calculator=None, rows=rows)
+    torch.manual_seed(0)
+    returned = sampler(torch.zeros((rows, 1), dtype=torch.long), scores)
+    tokens = returned.argmax(dim=-1)
+    frequencies = torch.bincount(tokens, minlength=4).float() / rows
+    assert frequencies[3] == 0  # outside the top 3
+    assert torch.allclose(frequencies[:3], probs[:3] / 0.95, atol=0.015)
+    # Every row's log q is the warped log-probability of the token it drew.
+    assert torch.allclose(sampler.total, (probs[tokens] / 0.95).log().double(), atol=1e-5)
+
+
+def test_the_vocabulary_table_is_decoded_once_per_tokenizer(tiny):
+    first = _Calculator(tiny.tokenizer, rows=1)
+    assert _Calculator(tiny.tokenizer, rows=4).pieces is first.pieces
+    assert first.pieces[tiny.end_token_id] == "<|end|>"
 
 
 def test_the_same_seed_gives_the_same_samples(tiny):
