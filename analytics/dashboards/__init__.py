@@ -8,7 +8,7 @@ holds the figure's numbers: it is the chart's text alternative.
 
 from analytics.dashboards.generation import generation_quality, sampler_figures
 from analytics.dashboards.outcomes import learning_outcomes
-from analytics.dashboards.panel import CACHE_SECONDS, Panel, cached
+from analytics.dashboards.panel import CACHE_SECONDS, Panel, cached, started
 from analytics.dashboards.teaching import teaching_quality
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "generation_quality",
     "learning_outcomes",
     "sampler_figures",
+    "started",
     "teaching_quality",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 
 from analytics import figures, selectors
-from analytics.dashboards.panel import Panel, hake_gain, weighted_mean
+from analytics.dashboards.panel import Panel, hake_gain, started, weighted_mean
 from analytics.selectors import Scope
 
 # A heatmap beyond this many skills is unreadable; the teacher picks one skill to see others.
@@ -18,16 +20,17 @@ ACTIVITY_WINDOW_DAYS = 14
 
 
 def learning_outcomes(scope: Scope) -> list[Panel]:
+    # The two reads of every record of the classes (the window for the gain, the
+    # activity counts), started before the rest and awaited last.
+    gain_inputs = started(selectors.gain_inputs, scope)
+    activity = started(selectors.activity_by_student, scope, ACTIVITY_WINDOW_DAYS)
     mastery, source = selectors.mastery_by_student_skill(scope)
     # Skills ranked by practice: the heatmap and the lines over time show the top ones.
     practice = mastery.groupby("skill_id")["attempts"].sum().sort_values(ascending=False)
     students = selectors.student_names(scope)
-    return [
-        _heatmap(mastery, source, practice, students),
-        _over_time(scope, practice),
-        _gain(scope),
-        _at_risk(scope, students),
-    ]
+    heatmap, over_time = _heatmap(mastery, source, practice, students), _over_time(scope, practice)
+    at_risk = _at_risk(scope, *activity(), students)
+    return [heatmap, over_time, _gain(*gain_inputs()), at_risk]
 
 
 def _heatmap(frame: pd.DataFrame, source: str, attempts: pd.Series, students: dict[int, str]) -> Panel:
@@ -76,8 +79,7 @@ def _over_time(scope: Scope, practice: pd.Series) -> Panel:
     return Panel("over-time", title, table, note=note, figure=figure)
 
 
-def _gain(scope: Scope) -> Panel:
-    frame, source = selectors.gain_inputs(scope)
+def _gain(frame: pd.DataFrame, source: str) -> Panel:
     title = "Normalised gain per skill (Hake's g)"
     columns = ["Skill", "Students", "Pre", "Post", "Normalised gain"]
     note = f"Computed from {source}. g = (post - pre) / (1 - pre) on class averages."
@@ -98,8 +100,9 @@ def _gain(scope: Scope) -> Panel:
     return Panel("gain", title, table[columns], note=note, figure=figure)
 
 
-def _at_risk(scope: Scope, students: dict[int, str]) -> Panel:
-    frame, reference = selectors.activity_by_student(scope, ACTIVITY_WINDOW_DAYS)
+def _at_risk(
+    scope: Scope, frame: pd.DataFrame, reference: datetime | None, students: dict[int, str]
+) -> Panel:
     stored = selectors.mean_mastery_by_student(scope)
     title = "Students at risk"
     columns = ["Student", "Mastery", "Attempts", "Previous window", "Last window", "Change"]

@@ -1,23 +1,57 @@
 """A dashboard panel (figure, data table, note), the one-minute cache of rendered panels,
-and the two measures several dashboards share."""
+the dashboards' background queries, and the two measures several dashboards share."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from analytics import figures, tables
 
 # How old a dashboard's figures may be: one build per selection per minute at most.
 CACHE_SECONDS = 60
+
+T = TypeVar("T")
+# Threads that wait on PostgreSQL for the window queries; created on first use.
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard-query")
+
+
+def started(select: Callable[..., T], *args) -> Callable[[], T]:
+    """Start a read-only selector on a connection of its own; call the returned function for its result.
+
+    A window over every record of a class is most of a dashboard's database
+    time; started first, it runs in PostgreSQL while this thread runs the
+    other queries and draws the other panels, so the page waits for the
+    longest query rather than for their sum. Inside a transaction (tests,
+    ATOMIC_REQUESTS) another connection would not see its uncommitted rows,
+    and SQLite has one connection per file worth sharing, so there the
+    selector simply runs now.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        result = select(*args)
+        return lambda: result
+    return _BACKGROUND.submit(_on_own_connection, select, *args).result
+
+
+def _on_own_connection(select: Callable[..., T], *args) -> T:
+    try:
+        return select(*args)
+    finally:
+        # Closed at once: CONN_MAX_AGE is enforced on request signals, which a
+        # pool thread never sees, and an idle connection would linger (and block
+        # dropping a test database).
+        connection.close()
 
 
 @dataclass

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from analytics import figures, selectors
-from analytics.dashboards.panel import Panel, hake_gain, weighted_mean
+from analytics.dashboards.panel import Panel, hake_gain, started, weighted_mean
 from analytics.selectors import Scope
 
 
 def teaching_quality(scope: Scope) -> list[Panel]:
-    classes = _class_quality(scope)
+    # The two windows over every record of the classes, started before the rest.
+    followups = started(selectors.feedback_followups, scope)
+    gains = started(selectors.gain_inputs, scope)
+    classes = _class_quality(scope, gains)
     return [
         _class_outcomes_panel(classes),
         _engagement_panel(classes),
         _teacher_panel(classes),
-        _feedback_panel(scope, classes),
+        _feedback_panel(followups(), classes),
     ]
 
 
@@ -29,7 +33,7 @@ class _ClassQuality:
     expected_note: str
 
 
-def _class_quality(scope: Scope) -> _ClassQuality:
+def _class_quality(scope: Scope, gain_inputs: Callable[[], tuple[pd.DataFrame, str]]) -> _ClassQuality:
     """One row per class: enrolment, activity, normalised gain and value added."""
     names = selectors.classroom_names(scope.classroom_ids)
     frame = selectors.enrolment(scope).set_index("classroom_id")
@@ -41,7 +45,8 @@ def _class_quality(scope: Scope) -> _ClassQuality:
     span_of_times = pd.to_datetime(frame["last"], utc=True) - pd.to_datetime(frame["first"], utc=True)
     weeks = (span_of_times.dt.days / 7.0).clip(lower=1.0)
     frame["per_week"] = frame["attempts"] / frame["active"].replace(0, np.nan) / weeks
-    gains, gain_source = selectors.gain_inputs(scope)
+    value_added, expected_note = _value_added(attempts)
+    gains, gain_source = gain_inputs()
     if not gains.empty:
         # Hake's course-level <g>: from the class's average pre and post (over skills,
         # weighted by students), so one skill with a near-perfect pre-test cannot swamp it.
@@ -50,7 +55,6 @@ def _class_quality(scope: Scope) -> _ClassQuality:
         frame["gain"] = hake_gain(pre, post)
     else:
         frame["gain"] = np.nan
-    value_added, expected_note = _value_added(attempts)
     frame = frame.join(value_added)
     frame["Class"] = [names.get(pk, str(pk)) for pk in frame.index]
     return _ClassQuality(frame.rename_axis("classroom_id").reset_index(), gain_source, expected_note)
@@ -177,8 +181,7 @@ FEEDBACK_KINDS = {
 }
 
 
-def _feedback_panel(scope: Scope, classes: _ClassQuality) -> Panel:
-    frame = selectors.feedback_followups(scope)
+def _feedback_panel(frame: pd.DataFrame, classes: _ClassQuality) -> Panel:
     columns = ["Class", "Feedback", "Wrong answers followed up", "Success on next attempt"]
     note = (
         "After each wrong answer, the success rate of the student's next attempt on the same skill "

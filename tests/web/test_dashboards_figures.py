@@ -316,3 +316,36 @@ def test_tables_format_equal_values_of_different_types_apart():
     html = tables.html_table(frame, caption="Mixed", table_id="t")
     cells = [row.split("<td>")[1].split("</td>")[0] for row in html.split("<tr>")[2:]]
     assert cells == ["True", "1", "1.5", "n/a"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_started_selector_returns_what_it_would_inline_and_raises_its_errors():
+    # Outside a transaction on PostgreSQL this runs on a pool thread's own connection.
+    import threading
+
+    from django.db import connection
+
+    from analytics.dashboards import started
+    from analytics.selectors import feedback_followups
+
+    room, pupil = factories.ClassroomFactory(), factories.student()
+    room.students.add(pupil)
+    skill = factories.SkillFactory()
+    for position, correct in enumerate([False, True, False, True]):
+        LearningRecord.objects.create(student=pupil, skill=skill, correct=correct, position=position)
+    scope = Scope((room.pk,))
+    assert started(feedback_followups, scope)().to_dict("records") == feedback_followups(scope).to_dict(
+        "records"
+    )
+
+    def thread_name(_scope):
+        return threading.current_thread().name
+
+    expected = "dashboard-query" if connection.vendor == "postgresql" else threading.current_thread().name
+    assert started(thread_name, scope)().startswith(expected)
+
+    def failing(_scope):
+        raise LookupError("no such selection")
+
+    with pytest.raises(LookupError, match="no such selection"):
+        started(failing, scope)()
