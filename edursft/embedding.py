@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,13 +27,14 @@ BATCH_SIZE = 16  # texts per forward pass: with little padding, 4 to 32 cost the
 PADDING_SLACK = 0.1  # a forward pass may spend at most 10% of its tokens on padding
 # One intra-op thread: on this shared 2-core machine, two OpenMP threads waited on
 # each other at every operator while other jobs ran (load 4-6: 8 texts/s with two
-# threads against 41/s with one; docs/criteria.md).
+# threads against 41/s with one; docs/criteria.md). numpy's OpenBLAS did the same
+# to the novelty similarity matrix (30 ms instead of 0.5 ms), so it runs in torch too.
 THREADS = 1
 CACHE_SIZE = 50_000
 
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _lock = threading.Lock()
-_model_lock = threading.Lock()
+_torch_lock = threading.Lock()
 
 
 def model_path() -> Path:
@@ -75,6 +77,19 @@ def length_groups(lengths: Sequence[int], batch_size: int = BATCH_SIZE) -> list[
     return groups
 
 
+@contextmanager
+def _torch_threads() -> Iterator[None]:
+    """Run torch with ``THREADS`` intra-op threads, one caller at a time, then restore the
+    caller's setting (torch's thread count is process-wide)."""
+    with _torch_lock:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(THREADS)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
+
 @torch.inference_mode()
 def _encode(texts: list[str]) -> np.ndarray:
     """Embeddings of ``texts``, tokenized once and run in length groups with little padding."""
@@ -82,20 +97,15 @@ def _encode(texts: list[str]) -> np.ndarray:
     tokens = tokenizer(texts, truncation=True, max_length=MAX_TOKENS)
     ids = tokens["input_ids"]
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-    with _model_lock:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(THREADS)
-        try:
-            for group in length_groups([len(row) for row in ids]):
-                batch = tokenizer.pad(
-                    {key: [rows[i] for i in group] for key, rows in tokens.items()}, return_tensors="pt"
-                )
-                hidden = model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                out[group] = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
-        finally:
-            torch.set_num_threads(threads)
+    with _torch_threads():
+        for group in length_groups([len(row) for row in ids]):
+            batch = tokenizer.pad(
+                {key: [rows[i] for i in group] for key, rows in tokens.items()}, return_tensors="pt"
+            )
+            hidden = model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            out[group] = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
     return out
 
 
@@ -125,8 +135,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
 
 
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise cosine similarity of unit-length rows: (n, d) x (m, d) -> (n, m)."""
-    return a @ b.T
+    """Pairwise cosine similarity of unit-length rows: (n, d) x (m, d) -> (n, m), one matrix product."""
+    with _torch_threads(), torch.inference_mode():
+        return (torch.as_tensor(a) @ torch.as_tensor(b).T).numpy()
 
 
 def clear_cache(texts: Iterable[str] | None = None) -> None:
