@@ -25,6 +25,8 @@ class ItemForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    # A teacher who types "khanacademy.org/..." means https (Django 6's default too).
+    url = forms.URLField(label="Link (for videos and links)", required=False, assume_scheme="https")
     skills = forms.ModelMultipleChoiceField(
         label="Skills",
         queryset=Skill.objects.order_by("name"),
@@ -38,7 +40,6 @@ class ItemForm(forms.ModelForm):
             "kind": "Kind",
             "title": "Title",
             "text": "Text (the question, or a description of the resource)",
-            "url": "Link (for videos and links)",
             "answer": "Expected answer (exercises)",
             "answer_type": "How the answer is checked",
             "difficulty": "Estimated share of students who answer correctly (0 to 1)",
