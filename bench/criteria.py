@@ -156,8 +156,8 @@ def main() -> None:
     ex, fb = exercises(records), feedback(records)
     print(f"{len(ex)} exercises and {len(fb)} feedback messages from {path}; bank of {len(bank)} problems")
     print(
-        f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}, "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"torch threads {torch.get_num_threads()} ({embedding.THREADS} for sentence embeddings), "
+        f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}"
     )
     print(f"setup (model load + bank embedding): {setup_s:.1f} s")
 
