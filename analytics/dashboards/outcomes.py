@@ -21,15 +21,19 @@ ACTIVITY_WINDOW_DAYS = 14
 
 def learning_outcomes(scope: Scope) -> list[Panel]:
     # The two reads of every record of the classes (the window for the gain, the
-    # activity counts), started before the rest and awaited last.
+    # activity counts) start first, the snapshots once the skills drawn are known;
+    # each is awaited only when its panel is drawn.
     gain_inputs = started(selectors.gain_inputs, scope)
     activity = started(selectors.activity_by_student, scope, ACTIVITY_WINDOW_DAYS)
     mastery, source = selectors.mastery_by_student_skill(scope)
     # Skills ranked by practice: the heatmap and the lines over time show the top ones.
     practice = mastery.groupby("skill_id")["attempts"].sum().sort_values(ascending=False)
+    shown = list(practice.index[:MAX_TIME_LINES])
+    over_time_inputs = started(selectors.mastery_over_time, scope, shown)
     students = selectors.student_names(scope)
-    heatmap, over_time = _heatmap(mastery, source, practice, students), _over_time(scope, practice)
+    heatmap = _heatmap(mastery, source, practice, students)
     at_risk = _at_risk(scope, *activity(), students)
+    over_time = _over_time(*over_time_inputs(), shown, practice)
     return [heatmap, over_time, _gain(*gain_inputs()), at_risk]
 
 
@@ -55,9 +59,7 @@ def _heatmap(frame: pd.DataFrame, source: str, attempts: pd.Series, students: di
     return Panel("heatmap", title, table, note=note, figure=figures.mastery_heatmap(matrix))
 
 
-def _over_time(scope: Scope, practice: pd.Series) -> Panel:
-    shown = list(practice.index[:MAX_TIME_LINES])
-    frame, source = selectors.mastery_over_time(scope, shown)
+def _over_time(frame: pd.DataFrame, source: str, shown: list[int], practice: pd.Series) -> Panel:
     title = "Mastery over time"
     if frame.empty:
         return Panel("over-time", title, pd.DataFrame(columns=["Period"]), note=f"Shows {source}.")

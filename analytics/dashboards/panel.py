@@ -24,7 +24,7 @@ CACHE_SECONDS = 60
 
 T = TypeVar("T")
 # Threads that wait on PostgreSQL for the window queries; created on first use.
-_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard-query")
+_BACKGROUND = ThreadPoolExecutor(max_workers=3, thread_name_prefix="dashboard-query")
 
 
 def started(select: Callable[..., T], *args) -> Callable[[], T]:
