@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics import figures, tables
 
@@ -41,12 +41,16 @@ def started(select: Callable[..., T], *args) -> Callable[[], T]:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         result = select(*args)
         return lambda: result
-    return _BACKGROUND.submit(_on_own_connection, select, *args).result
+    # The request's time zone (week boundaries) and language go with the query.
+    context = (timezone.get_current_timezone(), translation.get_language())
+    return _BACKGROUND.submit(_on_own_connection, context, select, *args).result
 
 
-def _on_own_connection(select: Callable[..., T], *args) -> T:
+def _on_own_connection(context: tuple, select: Callable[..., T], *args) -> T:
+    zone, language = context
     try:
-        return select(*args)
+        with timezone.override(zone), translation.override(language):
+            return select(*args)
     finally:
         # Closed at once: CONN_MAX_AGE is enforced on request signals, which a
         # pool thread never sees, and an idle connection would linger (and block

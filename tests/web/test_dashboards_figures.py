@@ -324,6 +324,7 @@ def test_a_started_selector_returns_what_it_would_inline_and_raises_its_errors()
     import threading
 
     from django.db import connection
+    from django.utils import timezone
 
     from analytics.dashboards import started
     from analytics.selectors import feedback_followups
@@ -343,6 +344,12 @@ def test_a_started_selector_returns_what_it_would_inline_and_raises_its_errors()
 
     expected = "dashboard-query" if connection.vendor == "postgresql" else threading.current_thread().name
     assert started(thread_name, scope)().startswith(expected)
+
+    def zone(_scope):
+        return timezone.get_current_timezone_name()
+
+    with timezone.override("Pacific/Auckland"):  # weeks start at the request's midnight
+        assert started(zone, scope)() == "Pacific/Auckland"
 
     def failing(_scope):
         raise LookupError("no such selection")
