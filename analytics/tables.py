@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
+import numpy as np
 import pandas as pd
 from django.utils.safestring import SafeString, mark_safe
 
@@ -32,6 +33,13 @@ def _cells(column: pd.Series) -> list[str]:
     mastery values: a few hundred distinct numbers, so formatting by value
     instead of by cell keeps the table to a few milliseconds.
     """
+    if column.dtype.kind == "f":
+        values = column.to_numpy()
+        present = ~np.isnan(values)
+        distinct, where = np.unique(values[present], return_inverse=True)
+        cells = np.full(len(values), MISSING, dtype=object)
+        cells[present] = np.array([_cell(float(value)) for value in distinct], dtype=object)[where]
+        return cells.tolist()
     formatted: dict = {}
     cells = []
     for value in column.tolist():
@@ -54,10 +62,11 @@ def html_table(frame: pd.DataFrame, *, caption: str, table_id: str) -> SafeStrin
     """An accessible table: a caption, column headers, and the first column as row headers."""
     head = "".join(f'<th scope="col">{escape(str(column))}</th>' for column in frame.columns)
     columns = [_cells(frame.iloc[:, position]) for position in range(frame.shape[1])]
-    body = "".join(
-        f'<tr><th scope="row">{first}</th>{"".join(f"<td>{cell}</td>" for cell in rest)}</tr>'
-        for first, *rest in zip(*columns, strict=True)
-    )
+    if len(columns) > 1:
+        rows = zip(columns[0], map("</td><td>".join, zip(*columns[1:], strict=True)), strict=True)
+        body = "".join(f'<tr><th scope="row">{first}</th><td>{rest}</td></tr>' for first, rest in rows)
+    else:
+        body = "".join(f'<tr><th scope="row">{first}</th></tr>' for first in (columns or [[]])[0])
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<table id="{escape(table_id)}" class="data"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
