@@ -91,7 +91,15 @@ def main() -> None:
     parser.add_argument("--prompts-per-round", type=int, default=96)
     parser.add_argument("--eval-prompts", type=int, default=64)
     parser.add_argument("--samples-per-prompt", type=int, default=8)
-    parser.add_argument("--temperature", type=float, default=0.6)
+    parser.add_argument("--temperature", type=float, default=0.6, help="evaluation proposals")
+    parser.add_argument(
+        "--proposal-temperature",
+        type=float,
+        default=0.9,
+        help="training proposals (more phrasings to accept)",
+    )
+    parser.add_argument("--max-per-phrasing", type=int, default=2, help="per skill, 0: no cap")
+    parser.add_argument("--original-mix", type=float, default=2.0, help="original documents per accepted one")
     parser.add_argument(
         "--compare-continue", action="store_true", help="also run without restarting from base"
     )
@@ -117,11 +125,13 @@ def main() -> None:
             prompts_per_round=args.prompts_per_round,
             eval_prompts=args.eval_prompts,
             restart_from_base=restart,
+            max_per_phrasing=args.max_per_phrasing,
+            proposal_temperature=args.proposal_temperature,
             seed=args.seed,
             sampling=SamplingConfig(
                 temperature=args.temperature, samples_per_prompt=args.samples_per_prompt, max_new_tokens=160
             ),
-            finetune=FinetuneConfig(epochs=6, learning_rate=5e-4, patience=2, original_mix=2.0),
+            finetune=FinetuneConfig(epochs=6, learning_rate=5e-4, patience=2, original_mix=args.original_mix),
         )
 
     started = time.monotonic()

@@ -112,6 +112,8 @@ def _rsft(args: argparse.Namespace) -> int:
         eval_prompts=args.eval_prompts,
         restart_from_base=not args.continue_training,
         max_per_prompt=args.max_per_prompt,
+        max_per_phrasing=args.max_per_phrasing,
+        proposal_temperature=args.proposal_temperature,
         seed=args.seed,
         sampling=_sampling_config(args),
         finetune=FinetuneConfig(
@@ -189,6 +191,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rs.add_argument("--prompts-per-round", type=int, default=96)
     rs.add_argument("--eval-prompts", type=int, default=64)
     rs.add_argument("--max-per-prompt", type=int, default=4)
+    rs.add_argument(
+        "--max-per-phrasing",
+        type=int,
+        default=2,
+        help="per skill, accepted samples of one phrasing (numbers masked) kept in the pool; 0: no cap",
+    )
+    rs.add_argument(
+        "--proposal-temperature", type=float, help="training proposals' temperature (default: --temperature)"
+    )
     rs.add_argument(
         "--continue-training",
         action="store_true",

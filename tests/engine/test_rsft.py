@@ -7,7 +7,7 @@ import pytest
 from edursft.criteria.candidate import Candidate
 from edursft.generation.finetune import FinetuneConfig
 from edursft.generation.pretrain import preset_config, pretrain
-from edursft.generation.rounds import RsftConfig, RsftRun, curate, requests_for, run_rsft
+from edursft.generation.rounds import RsftConfig, RsftRun, curate, phrasing, requests_for, run_rsft
 from edursft.generation.sampling import SamplingConfig
 
 # Soft-only criteria that a tiny, barely trained model can satisfy, so rounds have data.
@@ -91,7 +91,13 @@ def test_an_interrupted_round_resumes_at_its_first_unfinished_stage(base_dir, cr
 
 def test_later_rounds_pool_the_accepted_samples_of_all_rounds(base_dir, criteria_file, tmp_path):
     config = _config(
-        base_dir, criteria_file, tmp_path / "run", rounds=2, max_per_prompt=100, near_duplicate=1.0
+        base_dir,
+        criteria_file,
+        tmp_path / "run",
+        rounds=2,
+        max_per_prompt=100,
+        near_duplicate=1.0,
+        max_per_phrasing=0,
     )
     run_rsft(config)
     run = RsftRun(config)
@@ -123,6 +129,42 @@ def test_curation_caps_samples_per_prompt_and_drops_near_duplicates():
     assert "Find the mean of 2, 4 and 6 today!" in texts
     assert sum(c.prompt_id == "p1" for c in kept) == 2
     assert "Ben has 7 books and buys 4 more." not in texts
+
+
+def test_curation_caps_each_phrasing_per_skill_whatever_its_numbers():
+    def make(text, skill="Mean", prompt="p1"):
+        return Candidate(text=text, answer="1", skill=skill, prompt_id=prompt)
+
+    pool = [
+        make("Find the mean of 2, 4 and 6."),
+        make("Find the mean of 13, 8 and 21."),
+        make("Find the mean of 3.5, 7 and 100."),  # the third draw of one phrasing: dropped
+        make("Find the mean of 5, 9 and 1.", skill="Median"),  # another skill has its own cap
+        make("Ava scored 7, 9 and 8 on three quizzes. What is her mean score?"),
+    ]
+    kept = [c.text for c in curate(pool, max_per_prompt=10, near_duplicate=0.8, max_per_phrasing=2)]
+    assert kept == [pool[i].text for i in (0, 1, 3, 4)]
+    assert len(curate(pool, max_per_prompt=10, near_duplicate=0.8)) == 5  # no cap: numbers make them differ
+    assert phrasing("Find the mean of 3.5, 7 and 100.") == "Find the mean of #, # and #."
+
+
+def test_training_proposals_can_be_drawn_hotter_than_the_evaluation(base_dir, criteria_file, tmp_path):
+    runs = {}
+    for name, temperature in (("same", None), ("hot", 1.7)):
+        run = RsftRun(_config(base_dir, criteria_file, tmp_path / name, proposal_temperature=temperature))
+        run.run_round(0)
+        run.run_round(1)
+        runs[name] = run
+
+    def read(name, k, file):
+        return (runs[name].round_dir(k) / file).read_text()
+
+    def evaluation(name):
+        figures = json.loads(read(name, 0, "evaluation.json"))
+        return {k: v for k, v in figures.items() if k != "sampling_stats"}  # which holds timings
+
+    assert read("hot", 1, "proposals.jsonl") != read("same", 1, "proposals.jsonl")
+    assert evaluation("hot") == evaluation("same")
 
 
 def test_requests_cover_every_seed_skill_and_level():
