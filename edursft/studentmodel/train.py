@@ -58,6 +58,10 @@ class KTConfig:
     # Torch intra-op threads (0: torch default). One thread is the fastest for a model this
     # small when other jobs share the CPU: two threads wait on each other at every op.
     threads: int = 1
+    # Training steps in bfloat16 autocast where the CPU has native bfloat16 (AVX-512 BF16 or
+    # AMX): the LSTM step is about 30 % faster, so more epochs fit in the budget on a busy
+    # machine. Weights, validation and every prediction stay float32.
+    bfloat16: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.context < self.window:
@@ -87,6 +91,15 @@ def skill_vocabulary(histories: Sequence[StudentHistory]) -> list[int]:
         for attempt in history.skills:
             seen.update(int(s) for s in attempt)
     return sorted(seen)
+
+
+def training_precision(enabled: bool) -> torch.autocast:
+    """bfloat16 autocast for training steps, on only if asked and the CPU computes it natively.
+
+    Without native support oneDNN emulates bfloat16, which is slower than float32.
+    """
+    native = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled and native)
 
 
 def _length_batches(windows: Windows, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -148,11 +161,14 @@ def fit(
             if isinstance(network, EnsembleTracer):
                 # Each member learns on its own loss (they stay independent, as an ensemble's
                 # members should); the mean over members keeps the step size of one network.
-                member_logits = network.member_logits(*inputs)
+                with training_precision(config.bfloat16):
+                    member_logits = network.member_logits(*inputs).float()
                 loss = torch.stack([loss_fn(m[batch.loss_mask], labels) for m in member_logits]).mean()
                 parts = list(network.members)
             else:
-                loss = loss_fn(network(*inputs)[batch.loss_mask], labels)
+                with training_precision(config.bfloat16):
+                    logits = network(*inputs).float()
+                loss = loss_fn(logits[batch.loss_mask], labels)
                 parts = [network]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -22,8 +22,14 @@ from edursft.studentmodel.mastery import (
     predict_items,
     update_mastery,
 )
-from edursft.studentmodel.model import EnsembleTracer, KnowledgeTracer
-from edursft.studentmodel.train import KTConfig, WarmStartConfig, train_histories, warm_start
+from edursft.studentmodel.model import Dropout, EnsembleTracer, KnowledgeTracer
+from edursft.studentmodel.train import (
+    KTConfig,
+    WarmStartConfig,
+    train_histories,
+    training_precision,
+    warm_start,
+)
 
 TINY = {"embed_dim": 8, "hidden_dim": 16, "head_dim": 16, "window": 24, "context": 6, "batch_size": 16}
 
@@ -227,3 +233,23 @@ def test_a_single_network_trains_saves_and_updates_live_as_before(tmp_path):
     assert type(loaded.network) is KnowledgeTracer
     state = mastery_state(loaded, histories[0])
     np.testing.assert_allclose(state.mastery, mastery_from_histories(loaded, [histories[0]])[0], atol=1e-5)
+
+
+def test_dropout_zeroes_about_p_keeps_the_mean_and_is_off_in_eval():
+    dropout = Dropout(0.3)
+    x = torch.ones(200_000)
+    dropped = dropout(x)
+    assert (dropped == 0).float().mean().item() == pytest.approx(0.3, abs=0.01)
+    assert dropped.mean().item() == pytest.approx(1.0, abs=0.02)
+    dropout.eval()
+    assert torch.equal(dropout(x), x)
+
+
+def test_bfloat16_training_keeps_float32_weights_and_predictions():
+    histories = synthetic_histories(30, [1, 2, 3], 40, seed=4)
+    trained = train_histories(histories, KTConfig(max_epochs=1, members=1, bfloat16=True, **TINY))
+    assert all(p.dtype == torch.float32 for p in trained.network.parameters())
+    assert predict_histories(trained, histories[:1])[0].dtype == np.float32
+    assert not torch.is_autocast_enabled("cpu")
+    with training_precision(False):
+        assert not torch.is_autocast_enabled("cpu")
