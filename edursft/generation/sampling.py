@@ -269,31 +269,38 @@ class _SampleAndRecord(LogitsProcessor):
         forced: dict[int, int] = {}
         if self.calculator is not None and self.calculator.busy:
             scores, forced = self._calculator_step(scores)
-        warped = warp_logits(scores.float(), self.config.temperature, self.config.top_k, self.config.top_p)
+        # Finished rows only wait for the others (generate pads them): they are not warped or drawn.
+        active = torch.nonzero(~self.finished).flatten()
+        rows = active.tolist()
+        if not rows:
+            return torch.full_like(scores, float("-inf")).index_fill_(1, torch.tensor([self.end_id]), 0.0)
+        warped = warp_logits(
+            scores[active].float(), self.config.temperature, self.config.top_k, self.config.top_p
+        )
         if forced:
-            rows = torch.tensor(list(forced))
-            warped[rows] = float("-inf")
-            warped[rows, torch.tensor(list(forced.values()))] = 0.0
+            where = {row: i for i, row in enumerate(rows)}
+            positions = torch.tensor([where[row] for row in forced])
+            warped[positions] = float("-inf")
+            warped[positions, torch.tensor(list(forced.values()))] = 0.0
         log_probs = torch.log_softmax(warped, dim=-1)
         # Inverse-CDF draw: one uniform number per row against the cumulative probabilities
         # (a removed token adds nothing to the sum, so it cannot be drawn).
         probs = log_probs.exp()
         cumulative = probs.cumsum(dim=-1)
         threshold = torch.rand(len(probs), 1) * cumulative[:, -1:]
-        tokens = (
+        drawn = (
             torch.searchsorted(cumulative, threshold, right=True).squeeze(1).clamp_(max=probs.shape[1] - 1)
         )
         # Rounding can leave the threshold at the very top of the sum: take the likeliest token then.
-        missed = probs.gather(1, tokens.unsqueeze(1)).squeeze(1) == 0
+        missed = probs.gather(1, drawn.unsqueeze(1)).squeeze(1) == 0
         if bool(missed.any()):
-            tokens[missed] = probs[missed].argmax(dim=-1)
-        picked = log_probs.gather(1, tokens.unsqueeze(1)).squeeze(1).double()
-        self.total += torch.where(self.finished, torch.zeros_like(picked), picked)
+            drawn[missed] = probs[missed].argmax(dim=-1)
+        self.total[active] += log_probs.gather(1, drawn.unsqueeze(1)).squeeze(1).double()
         if self.calculator is not None:
-            for row, token in zip(
-                torch.nonzero(~self.finished).flatten().tolist(), tokens[~self.finished].tolist(), strict=True
-            ):
+            for row, token in zip(rows, drawn.tolist(), strict=True):
                 self.calculator.observe(row, token)
+        tokens = torch.full((len(scores),), self.end_id, dtype=torch.long)
+        tokens[active] = drawn
         self.finished |= tokens == self.end_id
         self.step += 1
         return torch.full_like(scores, float("-inf")).scatter_(1, tokens.unsqueeze(1), 0.0)
