@@ -6,6 +6,11 @@ below, restarting from the base model each round (ReST-EM, the default) and, wit
 a table per run, the targets, then one JSON line whose key ``rounds`` lists
 {round, acceptance_rate, verified_rate, distinct2, perplexity} for the default run.
 
+Diversity settings (docs/generation.md has the runs behind them): training proposals
+at temperature 0.9 (evaluation stays at 0.6), at most 2 accepted samples per skill
+and phrasing, one authored seed document per accepted sample. ``--max-per-phrasing 0
+--proposal-temperature 0.6 --original-mix 2`` gives the earlier settings.
+
     .venv/bin/python bench/rsft.py --model var/models/generator/bootstrap
 """
 
@@ -99,7 +104,7 @@ def main() -> None:
         help="training proposals (more phrasings to accept)",
     )
     parser.add_argument("--max-per-phrasing", type=int, default=2, help="per skill, 0: no cap")
-    parser.add_argument("--original-mix", type=float, default=2.0, help="original documents per accepted one")
+    parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
     parser.add_argument(
         "--compare-continue", action="store_true", help="also run without restarting from base"
     )
