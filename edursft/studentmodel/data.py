@@ -200,11 +200,17 @@ class Windows:
     def __len__(self) -> int:
         return len(self.student)
 
-    def batch(self, index: np.ndarray) -> Windows:
-        """The windows at ``index``, trimmed to the longest of them (saves padded steps)."""
+    def batch(self, index: np.ndarray, span_multiple: int = 1) -> Windows:
+        """The windows at ``index``, trimmed to the longest of them (saves padded steps).
+
+        ``span_multiple`` rounds the trimmed length up: oneDNN caches kernels per
+        input shape, and in bfloat16 a cache holding every length 1..window grew
+        the training process by half a gigabyte.
+        """
         numpy_index = np.asarray(index)
         index = torch.from_numpy(numpy_index)
-        span = int(self.lengths[numpy_index].max())
+        longest = int(self.lengths[numpy_index].max())
+        span = min(-(-longest // span_multiple) * span_multiple, self.skills.shape[1])
         return Windows(
             skills=self.skills[index, :span],
             responses=self.responses[index, :span],

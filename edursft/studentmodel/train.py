@@ -155,7 +155,7 @@ def fit(
                 break
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(progress)
-            batch = train_windows.batch(index)
+            batch = train_windows.batch(index, span_multiple=16)
             inputs = (batch.skills, batch.responses, batch.features, batch.item_vectors)
             labels = batch.responses[batch.loss_mask].float()
             if isinstance(network, EnsembleTracer):

@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from edursft.cli import main
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
-from edursft.studentmodel.data import StudentHistory, history_features, pair_statistics
+from edursft.studentmodel.data import StudentHistory, history_features, make_windows, pair_statistics
 from edursft.studentmodel.evaluate import predict_histories, roc_auc
 from edursft.studentmodel.mastery import (
     expected_mastery_gain,
@@ -253,3 +253,15 @@ def test_bfloat16_training_keeps_float32_weights_and_predictions():
     assert not torch.is_autocast_enabled("cpu")
     with training_precision(False):
         assert not torch.is_autocast_enabled("cpu")
+
+
+def test_batches_round_their_length_up_without_owning_the_padding():
+    histories = synthetic_histories(6, [1, 2], 30, seed=2)
+    windows = make_windows(histories, {1: 0, 2: 1}, window=24, context=6, text_dim=384)
+    index = np.nonzero(windows.lengths < 20)[0]  # windows shorter than the window size
+    longest = int(windows.lengths[index].max())
+    assert windows.batch(index).skills.shape[1] == longest
+    rounded = windows.batch(index, span_multiple=7)
+    assert rounded.skills.shape[1] == -(-longest // 7) * 7 > longest
+    assert rounded.loss_mask.sum() == windows.batch(index).loss_mask.sum()
+    assert windows.batch(index, span_multiple=1000).skills.shape[1] == 24
