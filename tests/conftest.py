@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.fixtures.pipeline",
     "tests.fixtures.worker",
     "tests.fixtures.reliability",
+    "tests.fixtures.torch_threads",
 ]

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from edursft.cli import main
 from edursft.recommender.policy import Item, PolicyConfig, rank_items, recommend
@@ -15,6 +14,8 @@ from edursft.studentmodel.artifacts import save_student_model
 from edursft.studentmodel.data import StudentHistory
 from edursft.studentmodel.mastery import mastery_state
 from edursft.studentmodel.train import KTConfig, train_histories
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 NAMES = {1: "Equivalent Fractions", 2: "Addition", 3: "Multiplication", 4: "Division"}
 
@@ -34,15 +35,6 @@ def practice_histories(n_students: int, seed: int) -> list[StudentHistory]:
             skills.append([skill])
         histories.append(StudentHistory(skills=skills, responses=responses))
     return histories
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, above all when other jobs share the CPU."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,8 @@ from edursft.studentmodel.train import (
     warm_start,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 TINY = {"embed_dim": 8, "hidden_dim": 16, "head_dim": 16, "window": 24, "context": 6, "batch_size": 16}
 
 
@@ -50,15 +52,6 @@ def synthetic_histories(n_students: int, skills: list[int], length: int, seed: i
             attempt_skills.append([skill])
         histories.append(StudentHistory(skills=attempt_skills, responses=responses))
     return histories
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, above all when other jobs share the CPU."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")
