@@ -121,9 +121,12 @@ def calculator_result(value: Fraction) -> str:
     return f"{float(value):.4f}".rstrip("0").rstrip(".")
 
 
-_NUMBER = r"\(?\s*-?\d+(?:\.\d+)?\s*\)?"
+# Possessive quantifiers: with plain ones the spaces between a number and an operator could
+# be split two ways at every junction, and a long chain that ends without a match
+# ("1 + 1 + ... + x = <<") backtracked for hours in the middle of an RSFT evaluation.
+_NUMBER = r"\(?\s*+-?\d++(?:\.\d+)?+\s*+\)?+"
 # "... 12 * 4 = <<": the calculation written just before an annotation opens.
-_PROSE_CALCULATION = re.compile(rf"({_NUMBER}(?:\s*[-+*/]\s*{_NUMBER})*)\s*=\s*<<$")
+_PROSE_CALCULATION = re.compile(rf"({_NUMBER}(?:\s*+[-+*/]\s*+{_NUMBER})*+)\s*+=\s*+<<$")
 
 
 class _Vocabulary:

@@ -122,6 +122,12 @@ def test_the_calculator_forces_the_result_of_an_annotation_the_model_writes(tiny
     assert calculator_result(Fraction(1, 3)) == "0.3333" and calculator_result(Fraction(-6)) == "-6"
 
 
+def test_the_calculator_reads_long_chains_and_gives_up_on_broken_ones_at_once(tiny):
+    # The broken chain backtracked exponentially before the pattern's quantifiers were possessive.
+    assert _forced_after(tiny, " " + "1 + " * 40 + "x = <<") == ""
+    assert _forced_after(tiny, " " + "1 + " * 39 + "1 = <<") == "+".join(["1"] * 40) + "=40>>40"
+
+
 def test_the_calculator_leaves_text_that_is_not_arithmetic_alone(tiny):
     calculator = _Calculator(tiny.tokenizer, rows=1)
     for token in tiny.tokenizer.encode(" <<x + y=", add_special_tokens=False):
