@@ -1,6 +1,6 @@
 """Load test of xAPI ingestion: gunicorn on loopback, PostgreSQL, many clients.
 
-    .venv/bin/python bench/load.py [--duration 30] [--clients 8] [--workers 3] [--batch 50]
+    .venv/bin/python bench/load.py [--duration 30] [--clients 8] [--workers CORES] [--batch 50]
                                    [--postgres postgres://postgres@127.0.0.1:5432/edursft_load]
 
 Recreates and migrates a dedicated database, starts gunicorn with production
@@ -255,7 +255,11 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    # One worker per core: PostgreSQL and the clients share these cores, and a third
+    # sync worker on two cores only added switching (1,840/s with 3 against 2,517/s with 2).
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="gunicorn worker processes (default: cores)"
+    )
     parser.add_argument("--batch", type=int, default=50, help="statements per request")
     args = parser.parse_args()
 
