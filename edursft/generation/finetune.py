@@ -90,6 +90,7 @@ def training_mix(
 
 def _with_lora(model: torch.nn.Module, config: FinetuneConfig) -> torch.nn.Module:
     from peft import LoraConfig, get_peft_model
+    from transformers.pytorch_utils import Conv1D
 
     lora = LoraConfig(
         task_type="CAUSAL_LM",
@@ -97,6 +98,8 @@ def _with_lora(model: torch.nn.Module, config: FinetuneConfig) -> torch.nn.Modul
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
         target_modules="all-linear",
+        # GPT-2-style models keep their projections as Conv1D, weights stored transposed.
+        fan_in_fan_out=any(isinstance(module, Conv1D) for module in model.modules()),
     )
     return get_peft_model(model, lora)
 
