@@ -295,7 +295,11 @@ class RsftRun:
         config = self.config
         generator = load_generator(self.model_dir(k - 1))
         requests = requests_for(config.kind, config.prompts_per_round, config.seed + TRAIN_SEED_OFFSET + k)
-        temperature = config.proposal_temperature or config.sampling.temperature
+        temperature = (
+            config.sampling.temperature
+            if config.proposal_temperature is None
+            else config.proposal_temperature
+        )
         sampling = SamplingConfig(
             **{**asdict(config.sampling), "seed": config.seed + 1000 * k, "temperature": temperature}
         )

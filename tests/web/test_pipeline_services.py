@@ -11,10 +11,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import school_admin
-from tutoring.models import ModelVersion, PipelineRun, Recommendation, RejectedCandidate
+from tests.factories import ItemFactory, SkillFactory, school_admin
+from tutoring.models import Item, ModelVersion, PipelineRun, Recommendation, RejectedCandidate
 from tutoring.pipeline import generation, registry, runs
 from tutoring.pipeline.config import pipeline_config
+from tutoring.pipeline.generator import _accepted_examples
 
 pytestmark = pytest.mark.django_db
 Kind = ModelVersion.Kind
@@ -282,3 +283,30 @@ def test_stage_whose_worker_was_lost_too_often_fails_the_run_with_that_reason(ea
     assert run.status == PipelineRun.Status.FAILED
     assert f"lost {TINY.max_deliveries} times" in run.error
     assert not ModelVersion.objects.exists()
+
+
+def test_generator_fine_tuning_keeps_at_most_the_cap_of_one_phrasing_per_skill():
+    word_problems, area = SkillFactory(name="Word problems"), SkillFactory(name="Area of a rectangle")
+    template = "Sam has {} apples and buys {} more bags of {} apples each. How many apples does Sam have now?"
+    for n in range(4):  # one phrasing, other numbers: only the cap's worth may teach the generator
+        ItemFactory(
+            text=template.format(3 + n, 2 + n, 5 + n),
+            answer=str(3 + n + (2 + n) * (5 + n)),
+            source=Item.Source.GENERATED,
+            status=Item.Status.ACCEPTED,
+            skills=[word_problems],
+        )
+    ItemFactory(
+        text="A rectangle is 4 cm wide and 9 cm long. What is its area in square centimetres?",
+        answer="36",
+        source=Item.Source.GENERATED,
+        status=Item.Status.ACCEPTED,
+        skills=[area],
+    )
+
+    capped, _ = _accepted_examples(0, max_per_phrasing=2)
+    uncapped, _ = _accepted_examples(0, max_per_phrasing=0)
+
+    assert sum("Sam has" in e.completion for e in capped) == 2
+    assert sum("rectangle" in e.completion for e in capped) == 1
+    assert len(uncapped) == 5

@@ -29,6 +29,9 @@ class PipelineConfig:
     # Generator fine-tuning on accepted samples.
     finetune_epochs: int = 2
     finetune_max_minutes: float = 3.0
+    # Per skill, accepted items of one phrasing (numbers masked) that fine-tune the generator
+    # (edursft.generation.rounds.curate; 0: no cap): keeps a template's wording from taking over.
+    finetune_max_per_phrasing: int = 2
     # Student model (edursft.studentmodel.train.KTConfig sizes).
     student_embed_dim: int = 32
     student_hidden_dim: int = 64

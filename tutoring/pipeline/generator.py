@@ -9,11 +9,13 @@ them never loads transformers.
 
 from __future__ import annotations
 
+from edursft.criteria.candidate import Candidate
 from edursft.generation.corpus import Example, seed_examples
 from edursft.generation.evaluate import perplexity
 from edursft.generation.finetune import FinetuneConfig, finetune
 from edursft.generation.pretrain import held_out_examples, preset_config, pretrain
 from edursft.generation.prompts import Request, build_prompt, exercise_completion
+from edursft.generation.rounds import RsftConfig, curate
 from edursft.generation.store import load_generator, read_metadata
 from edursft.seed import expand_seed
 from tutoring.models import Item, ModelVersion, PipelineRun
@@ -49,8 +51,9 @@ def bootstrap_generator(run: PipelineRun, config: PipelineConfig) -> ModelVersio
     return version
 
 
-def _accepted_examples(after_item_id: int) -> tuple[list[Example], int]:
-    """Every accepted or approved generated exercise (all rounds pooled) as training documents.
+def _accepted_examples(after_item_id: int, max_per_phrasing: int) -> tuple[list[Example], int]:
+    """Accepted or approved generated exercises (all rounds pooled) as training documents,
+    curated as RSFT rounds are: near-duplicates and over-used phrasings dropped, oldest kept.
 
     Pooling all rounds, not only the last, follows Llama 2's finding that
     training on the latest samples alone regressed (Touvron et al. 2023, 3.2.3).
@@ -66,16 +69,25 @@ def _accepted_examples(after_item_id: int) -> tuple[list[Example], int]:
     )
     if not items.filter(id__gt=after_item_id).exists():
         return [], after_item_id
-    examples = [
-        Example(
-            build_prompt(
-                Request("exercise", item.skills.all()[0].name, int(item.generation_scores.get("level", 2)))
+    pool = [
+        (
+            Candidate(
+                text=item.text, answer=item.answer, skill=item.skills.all()[0].name, prompt_id=str(item.pk)
             ),
-            exercise_completion(item.text, item.solution, item.answer, (item.hints or [""])[0]),
-            "accepted",
+            item,
         )
         for item in items
         if item.skills.all()
+    ]
+    kept = {id(c) for c in curate([c for c, _ in pool], 1, RsftConfig.near_duplicate, max_per_phrasing)}
+    examples = [
+        Example(
+            build_prompt(Request("exercise", candidate.skill, int(item.generation_scores.get("level", 2)))),
+            exercise_completion(item.text, item.solution, item.answer, (item.hints or [""])[0]),
+            "accepted",
+        )
+        for candidate, item in pool
+        if id(candidate) in kept
     ]
     return examples, items.last().pk
 
@@ -88,7 +100,9 @@ def finetune_generator(run: PipelineRun, config: PipelineConfig) -> ModelVersion
     active = registry.active_version(Kind.GENERATOR)
     if active is None:
         return None
-    examples, last_item = _accepted_examples(int(active.data_window.get("last_item_id", 0)))
+    examples, last_item = _accepted_examples(
+        int(active.data_window.get("last_item_id", 0)), config.finetune_max_per_phrasing
+    )
     if not examples:
         return None
     registry.abandon_unfinished(Kind.GENERATOR, run)
