@@ -105,6 +105,8 @@ def main() -> None:
     )
     parser.add_argument("--max-per-phrasing", type=int, default=2, help="per skill, 0: no cap")
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
+    parser.add_argument("--learning-rate", type=float, default=5e-4, help="fine-tuning learning rate")
+    parser.add_argument("--epochs", type=int, default=6, help="fine-tuning epochs at most")
     parser.add_argument(
         "--compare-continue", action="store_true", help="also run without restarting from base"
     )
@@ -136,7 +138,12 @@ def main() -> None:
             sampling=SamplingConfig(
                 temperature=args.temperature, samples_per_prompt=args.samples_per_prompt, max_new_tokens=160
             ),
-            finetune=FinetuneConfig(epochs=6, learning_rate=5e-4, patience=2, original_mix=args.original_mix),
+            finetune=FinetuneConfig(
+                epochs=args.epochs,
+                learning_rate=args.learning_rate,
+                patience=2,
+                original_mix=args.original_mix,
+            ),
         )
 
     started = time.monotonic()

@@ -11,6 +11,7 @@ from edursft.criteria.candidate import Candidate
 from edursft.criteria.context import CriteriaContext
 from edursft.criteria.registry import Criterion, Outcome, ParamError, register
 from edursft.verification import answer_solves, check_worked_solution
+from edursft.verification.grounding import ungrounded_number
 from edursft.verification.steps import count_calculations
 
 _LATEX_SEGMENT = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
@@ -44,14 +45,18 @@ class AnswerVerified(Criterion):
     """The proposed answer is checked, not trusted; an answer that cannot be checked fails.
 
     With a worked solution containing calculations (GSM8K style), every step is
-    recomputed and the answer must follow from them; otherwise the maths the text
-    states (an equation to solve, an expression to simplify) is solved with sympy.
+    recomputed and the answer must follow from them, and (``grounded``) every number
+    the calculations start from must come from the problem, an earlier step or a
+    unit constant: a consistent solution to another problem is not a verified answer
+    (see ``verification.grounding``). Otherwise the maths the text states (an
+    equation to solve, an expression to simplify) is solved with sympy.
     """
 
     cost = 1
 
     kinds = ("exercise",)
     require_last_step: bool = False
+    grounded: bool = True
 
     def evaluate(self, candidates: Sequence[Candidate], context: CriteriaContext) -> list[Outcome]:
         return [self._verify(candidate) for candidate in candidates]
@@ -63,6 +68,12 @@ class AnswerVerified(Criterion):
             result = check_worked_solution(
                 candidate.solution, candidate.answer, require_last_step=self.require_last_step
             )
+            if result.ok and self.grounded:
+                number = ungrounded_number(candidate.text, candidate.solution)
+                if number is not None:
+                    return Outcome.of(
+                        False, f"worked solution: {number} is neither in the problem nor worked out before"
+                    )
             return Outcome.of(result.ok, f"worked solution: {result.reason}")
         task = maths_task(candidate.text)
         if task is None:

@@ -412,7 +412,8 @@ def division_fractions(rng: random.Random, level: int) -> Draft:
     return Draft(
         f"Divide {a}/{b} by {c}/{d}. Simplify your answer.",
         f"Multiply by the reciprocal: {a}/{b} * {d}/{c}. Tops: {a} * {d} = <<{a}*{d}={a * d}>>{a * d}; "
-        f"bottoms: {b} * {c} = <<{b}*{c}={b * c}>>{b * c}. The quotient is {num(answer)}.",
+        f"bottoms: {b} * {c} = <<{b}*{c}={b * c}>>{b * c}. "
+        f"The quotient is {a * d}/{b * c} = {num(answer)}.",
         num(answer),
         "Keep the first fraction, flip the second, and multiply.",
         (Mistake(num(Fraction(a, b) * Fraction(c, d)), "Flip the second fraction before multiplying."),),
@@ -534,7 +535,7 @@ def percent_of(rng: random.Random, level: int) -> Draft:
 
 def finding_percents(rng: random.Random, level: int) -> Draft:
     total = rng.choice((20, 25, 40, 50) if level == 1 else (40, 80, 120, 200, 250))
-    p = rng.choice((10, 20, 30, 40, 60, 80))
+    p = rng.choice([p for p in (10, 20, 30, 40, 60, 80) if total * p % 100 == 0])  # a whole part
     part = total * p // 100
     return Draft(
         f"{_name(rng)} answered {part} of {total} questions correctly. What percent is that?",
@@ -891,7 +892,7 @@ def linear_pattern(rng: random.Random, level: int) -> Draft:
     return Draft(
         f"The pattern {', '.join(map(str, terms))}, ... continues. What is term number {nth}?",
         f"Each term adds {step}. "
-        f"Term {nth} is {start} + {step} * {nth - 1} = <<{start}+{step}*{nth - 1}={value}>>{value}.",
+        f"Term {nth} is {start} + {step} * ({nth} - 1) = <<{start}+{step}*({nth}-1)={value}>>{value}.",
         str(value),
         "Find the amount added each time, then count how many steps from the first term.",
         (

@@ -24,12 +24,12 @@ from edursft.verification.arithmetic import (
 )
 
 MAX_SOLUTION_CHARS = 6000
-_ANNOTATION = re.compile(r"<<([^<>]*)>>")
+ANNOTATION = re.compile(r"<<([^<>]*)>>")
 _SHOWN_NUMBER = re.compile(r"\s*\$?(-?\d+(?:,\d{3})*(?:\.\d+)?)(?!\s*/\s*\d)")
 # A stretch of prose made only of numbers, operators, brackets and "=": one character
 # class, so finding them takes linear time whatever the text (no nested quantifiers
 # to backtrack over: a solution is untrusted input).
-_ARITHMETIC_SPAN = re.compile(r"[\d\s$.,%()+\-*/×÷^=–−]+")
+ARITHMETIC_SPAN = re.compile(r"[\d\s$.,%()+\-*/×÷^=–−]+")
 _CONTINUATION = re.compile(r"\b(?:x|X|times|of|by|per|and|plus|minus|over|divided)\s*$")
 _OPERATOR_START = re.compile(r"\s*[-+*/×÷^–−]")
 _TIMES = re.compile(r"(?<=[\d)])\s*[xX]\s*(?=[\d$(.])")  # "3 x 4", "12/20 x 100%"
@@ -92,7 +92,7 @@ def _check_prose(text: str, line: int) -> tuple[list[StepCheck], tuple[Fraction,
     checks: list[StepCheck] = []
     last: tuple[Fraction, str] | None = None
     text = _TIMES.sub(" * ", text)
-    for match in _ARITHMETIC_SPAN.finditer(text):
+    for match in ARITHMETIC_SPAN.finditer(text):
         span = match.group(0)
         if "=" not in span:
             continue
@@ -151,7 +151,7 @@ def check_worked_solution(
                     False, f"the solution ends with {stated!r} but the answer is {final_answer!r}", number
                 )
             continue
-        for match in _ANNOTATION.finditer(line):
+        for match in ANNOTATION.finditer(line):
             check, value = _check_annotation(match.group(1), number)
             steps.append(check)
             if not check.ok:
@@ -172,7 +172,7 @@ def check_worked_solution(
                     tuple(steps),
                 )
             results.append((value, _format(value), number))
-        prose_checks, prose_last = _check_prose(_ANNOTATION.sub("", line), number)
+        prose_checks, prose_last = _check_prose(ANNOTATION.sub("", line), number)
         for check in prose_checks:
             steps.append(check)
             if not check.ok:
@@ -212,7 +212,7 @@ def count_calculations(solution: str) -> int:
 
     Cached: ``answer_verified`` and ``difficulty_band`` both count the same solution.
     """
-    annotations = len(_ANNOTATION.findall(solution))
+    annotations = len(ANNOTATION.findall(solution))
     if annotations:
         return annotations
     return sum(len(_check_prose(line, 0)[0]) for line in solution.splitlines())

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from edursft.criteria.candidate import Candidate
+from edursft.criteria.context import CriteriaContext
+from edursft.criteria.maths import AnswerVerified
+from edursft.criteria.registry import Outcome
 from edursft.verification import answer_solves, answers_equivalent, check_worked_solution
+from edursft.verification.grounding import ungrounded_number
 
 GSM8K_TEST = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gsm8k" / "test.jsonl"
 
@@ -158,3 +163,82 @@ def test_a_repeated_answer_is_parsed_by_sympy_once(monkeypatch: pytest.MonkeyPat
     assert first == [True, False]
     assert [answers_equivalent("7q-3", "-3+7q"), answers_equivalent("7q-3", "3-7q")] == first
     assert sorted(parsed) == ["-3+7q", "3-7q", "7q-3"]
+
+
+GSM8K_TRAIN = GSM8K_TEST.with_name("train.jsonl")
+
+
+def _verified(problem: str, solution: str, answer: str) -> Outcome:
+    return AnswerVerified().evaluate([Candidate(problem, answer, solution=solution)], CriteriaContext())[0]
+
+
+@pytest.mark.parametrize(
+    ("problem", "solution", "answer"),
+    [
+        # Generated proposals that recompute but answer another problem (seen in RSFT runs).
+        (
+            "A circle has a radius of 3 m. Using 3.14 for pi, what is its area in square meters?",
+            "A = 3.14 * r * r = 3.14 * 3 * 33 = <<3.14*3*33=310.86>>310.86.",
+            "310.86",
+        ),
+        (
+            "A jacket costs $80. It is on sale for 5% off. What is the sale price in dollars?",
+            "The discount is 0.5 * 80 = <<0.5*80=40>>40. Sale price: 80 - 40 = <<80-40=40>>40.",
+            "40",
+        ),
+        (
+            "Evaluate (9 + 3) * 4 - 5.",
+            "Parentheses first: 9 + 3 = <<9+3=12>>12. Then multiply: 12 * 11 = <<12*11=132>>132. "
+            "Then subtract: 132 - 13 = <<132-13=119>>119.",
+            "119",
+        ),
+    ],
+)
+def test_a_consistent_solution_to_another_problem_is_not_verified(
+    problem: str, solution: str, answer: str
+) -> None:
+    assert check_worked_solution(solution, answer).ok  # every step recomputes...
+    outcome = _verified(problem, solution, answer)
+    assert not outcome.passed  # ...but a number comes from nowhere
+    assert "neither in the problem nor worked out before" in outcome.reason
+    assert (
+        AnswerVerified(grounded=False)
+        .evaluate([Candidate(problem, answer, solution=solution)], CriteriaContext())[0]
+        .passed
+    )
+
+
+def test_numbers_from_the_problem_earlier_steps_words_and_units_are_grounded() -> None:
+    assert _verified(
+        "A jacket costs $80. It is on sale for 5% off. What is the sale price in dollars?",
+        "The discount is 0.05 * 80 = <<0.05*80=4>>4.\nSale price: 80 - 4 = <<80-4=76>>76.",
+        "76",
+    ).passed
+    assert _verified(
+        "What is the square root of 121?",
+        "Try 11: 11 * 11 = <<11*11=121>>121. So the square root is 121 / 11 = <<121/11=11>>11.",
+        "11",
+    ).passed
+    assert _verified(
+        "Weng earns $12 an hour. She worked fifty minutes. How much did she earn?",
+        "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\nShe earned 0.2 x 50 = $<<0.2*50=10>>10.",
+        "10",
+    ).passed
+    fractions = "3/8 = 15/40 and 4/5 = 32/40. 15 + 32 = <<15+32=47>>47."
+    assert ungrounded_number("Add 3/8 + 4/5.", fractions) is None
+    # A number worked out on a later line does not ground an earlier one.
+    later = "Then 14 + 17 = <<14+17=31>>31.\n15 + 2 = <<15+2=17>>17."
+    assert ungrounded_number("Add 14 and 15.", later) == "17"
+
+
+def test_nearly_all_real_gsm8k_solutions_are_grounded() -> None:
+    """Human solutions sometimes derive a number in their head; the rules must still
+    ground nearly all of them, or the criterion would reject good items."""
+    if not GSM8K_TRAIN.exists():
+        pytest.skip(f"GSM8K not found at {GSM8K_TRAIN}")
+    with GSM8K_TRAIN.open(encoding="utf-8") as lines:
+        records = [json.loads(line) for _, line in zip(range(2000), lines, strict=False)]
+    recomputed = [r for r in records if check_worked_solution(r["answer"], _final(r)).ok]
+    grounded = [r for r in recomputed if ungrounded_number(r["question"], r["answer"]) is None]
+    assert len(recomputed) > 1500
+    assert len(grounded) >= 0.95 * len(recomputed)
