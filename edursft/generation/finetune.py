@@ -26,6 +26,7 @@ import torch
 
 from edursft.generation.corpus import Example
 from edursft.generation.evaluate import encode_pairs
+from edursft.generation.pretrain import warmup_cosine
 from edursft.generation.store import Generator, load_generator, save_version
 
 
@@ -35,6 +36,7 @@ class FinetuneConfig:
 
     epochs: int = 3
     learning_rate: float = 3e-4
+    warmup_fraction: float = 0.1  # linear warm-up over this share of the steps, then cosine decay
     batch_size: int = 16
     original_mix: float = 0.5  # original documents added per accepted sample
     held_out_fraction: float = 0.2  # of the accepted samples, for early stopping
@@ -135,6 +137,12 @@ def finetune(
         lr=config.learning_rate,
         weight_decay=config.weight_decay,
     )
+    total_steps = config.epochs * math.ceil(len(train) / config.batch_size)
+    warmup = max(1, round(config.warmup_fraction * total_steps))
+    decay_steps = max(1, total_steps - warmup)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, warmup, (step - warmup) / decay_steps)
+    )
     held_before = completion_loss(generator, held_out) if held_out else None
     # Early stopping picks the best epoch; the starting weights are not a candidate.
     best_held = math.inf
@@ -156,6 +164,7 @@ def finetune(
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
+            schedule.step()
             steps += 1
             if time.monotonic() > deadline:
                 break

@@ -131,11 +131,17 @@ def held_out_examples(per_template: int, limit: int = 0) -> list[Example]:
     return examples
 
 
+def warmup_cosine(step: int, warmup_steps: int, progress: float) -> float:
+    """Learning-rate factor: linear warm-up, then cosine decay to a tenth (nanoGPT's get_lr)
+    over ``progress`` in [0, 1]. Fine-tuning uses it too: a fresh AdamW's first steps move
+    every weight by the full learning rate, whatever its gradient."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
 def _lr(step: int, progress: float, config: PretrainConfig) -> float:
-    """Linear warm-up, then cosine decay to a tenth (nanoGPT's get_lr) over ``progress`` in [0, 1]."""
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+    return config.learning_rate * warmup_cosine(step, config.warmup_steps, progress)
 
 
 def pretrain(config: PretrainConfig) -> Path:
