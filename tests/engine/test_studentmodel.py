@@ -12,7 +12,13 @@ from sklearn.metrics import roc_auc_score
 
 from edursft.cli import main
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
-from edursft.studentmodel.data import StudentHistory, history_features, make_windows, pair_statistics
+from edursft.studentmodel.data import (
+    StudentHistory,
+    history_features,
+    make_windows,
+    pair_statistics,
+    split_students,
+)
 from edursft.studentmodel.evaluate import predict_histories, roc_auc
 from edursft.studentmodel.mastery import (
     expected_mastery_gain,
@@ -121,6 +127,16 @@ def test_live_mastery_updates_equal_the_batch_recompute(model):
     np.testing.assert_allclose(predicted_live, predict_histories(model, [history])[0], atol=1e-5)
 
 
+def test_live_mastery_equals_the_batch_recompute_with_the_default_windows():
+    defaults = KTConfig()
+    tiny = {**TINY, "window": defaults.window, "context": defaults.context}
+    trained = train_histories(synthetic_histories(30, [1, 2, 3], 60, seed=4), KTConfig(max_epochs=1, **tiny))
+    history = synthetic_histories(1, [1, 2, 3], 400, seed=12)[0]
+    assert len(history) > 3 * defaults.window  # the live state re-seeds several windows
+    state = mastery_state(trained, history)
+    np.testing.assert_allclose(state.mastery, mastery_from_histories(trained, [history])[0], atol=1e-5)
+
+
 def test_an_attempt_on_a_two_skill_item_updates_both_skills(model):
     state = mastery_state(model, synthetic_histories(1, [1, 2, 3, 4, 5], 20, seed=5)[0])
     before = state.mastery.copy()
@@ -190,6 +206,21 @@ def test_training_is_repeatable_with_the_same_seed():
     first, second = train_histories(histories, config), train_histories(histories, config)
     for a, b in zip(first.network.parameters(), second.network.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_a_refit_learns_from_the_validation_students_too():
+    histories = synthetic_histories(30, [1, 2, 3], 30, seed=4)
+    # Skill 9 only in the validation part: only the refit on every student can learn it.
+    for i in split_students(len(histories), KTConfig.valid_fraction, 0)[1]:
+        skills = [[9] if t % 2 else s for t, s in enumerate(histories[i].skills)]
+        histories[i] = StudentHistory(skills=skills, responses=histories[i].responses)
+    selected = train_histories(histories, KTConfig(max_epochs=2, members=1, **TINY))
+    refitted = train_histories(histories, KTConfig(max_epochs=2, members=1, refit=True, **TINY))
+    row = refitted.skill_index[9] + 1
+    assert selected.network.skill_difficulty.weight[row].item() == 0.0
+    assert refitted.network.skill_difficulty.weight[row].item() != 0.0
+    assert refitted.metrics["refit_epochs"] == refitted.metrics["best_epoch"]
+    assert "refit_epochs" not in selected.metrics
 
 
 def test_expected_gain_weighs_the_two_real_updates_by_predicted_success(model):
