@@ -184,24 +184,33 @@ class _Calculator:
         text = self.text[row]
         if self.queue[row] or not ("=" in piece or "<" in piece):
             return
-        if text.endswith("<<"):
-            written = _PROSE_CALCULATION.search(text)
+        start = text.rfind("<<")
+        segment = text[start + 2 :] if start >= 0 else ""
+        if start < 0 or ">>" in segment or segment.count("=") > 1:
+            return
+        if "=" not in segment:
+            # The annotation has just opened after "12 * 4 = " (the token may carry more:
+            # byte-level BPE merges " <<-" when the calculation starts with a minus sign).
+            written = _PROSE_CALCULATION.search(text[: start + 2])
             if written is not None:
                 expression = re.sub(r"\s+", "", written.group(1))
                 value = _evaluate(expression)
                 if value is not None:
                     result = calculator_result(value)
-                    self._force(row, f"{expression}={result}>>{result}")
+                    self._complete(row, segment, f"{expression}={result}>>{result}")
             return
-        start = text.rfind("<<")
-        segment = text[start + 2 :] if start >= 0 else ""
-        if start < 0 or ">>" in segment or not segment.endswith("=") or segment.count("=") != 1:
-            return
-        value = _evaluate(segment[:-1])
+        expression, shown = segment.split("=")
+        value = _evaluate(expression)
         if value is not None:
             result = calculator_result(value)
-            # The result, the closing brackets, and the result again as the text shows it (GSM8K's layout).
-            self._force(row, f"{result}>>{result}")
+            # The result, the closing brackets, and the result again as the text shows it
+            # (GSM8K's layout); "=-" may already have shown a negative result's sign.
+            self._complete(row, shown, f"{result}>>{result}")
+
+    def _complete(self, row: int, written: str, full: str) -> None:
+        """Force the rest of ``full`` when what the row wrote so far is its beginning."""
+        if full.startswith(written):
+            self._force(row, full[len(written) :])
 
     def next_forced(self, row: int) -> int | None:
         """The token to force at this step, if any; marks when the displayed result is complete."""

@@ -122,6 +122,25 @@ def test_the_calculator_forces_the_result_of_an_annotation_the_model_writes(tiny
     assert calculator_result(Fraction(1, 3)) == "0.3333" and calculator_result(Fraction(-6)) == "-6"
 
 
+def test_the_calculator_completes_negative_results_whose_sign_came_merged_into_a_token(tiny):
+    """Byte-level BPE merges " <<-" and "=-": the model has then written the sign itself."""
+
+    def forced_after_pieces(*pieces: str) -> str:
+        calculator = _Calculator(tiny.tokenizer, rows=1)
+        first = len(calculator.pieces)
+        calculator.pieces = [*calculator.pieces, *pieces]  # as a tokenizer with these merges emits them
+        for token in range(first, first + len(pieces)):
+            calculator.observe(0, token)
+        forced = []
+        while (token := calculator.next_forced(0)) is not None:
+            forced.append(token)
+        return tiny.tokenizer.decode(forced)
+
+    assert forced_after_pieces(" -", "12", " / 5", " =", " <<-") == "12/5=-2.4>>-2.4"
+    assert forced_after_pieces(" <<", "-70/7", "=-") == "10>>-10"
+    assert forced_after_pieces(" <<", "70/7", "=-") == ""  # a sign the result does not have: left alone
+
+
 def test_the_calculator_reads_long_chains_and_gives_up_on_broken_ones_at_once(tiny):
     # The broken chain backtracked exponentially before the pattern's quantifiers were possessive.
     assert _forced_after(tiny, " " + "1 + " * 40 + "x = <<") == ""
