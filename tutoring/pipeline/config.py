@@ -36,8 +36,8 @@ class PipelineConfig:
     student_embed_dim: int = 32
     student_hidden_dim: int = 64
     student_head_dim: int = 64
-    student_window: int = 200
-    student_context: int = 50
+    student_window: int = 30  # as KTConfig: short windows train better (docs/studentmodel.md)
+    student_context: int = 10
     student_max_epochs: int = 6
     student_patience: int = 2
     student_time_budget_s: float = 120.0
