@@ -1,10 +1,11 @@
 """RSFT for 3 rounds on the bootstrap generator: do the criteria accept more, and at what cost?
 
 Runs ``run_rsft`` (the same code as ``python -m edursft rsft``) with the criteria
-below, restarting from the base model each round (ReST-EM, the default) and, with
-``--compare-continue``, again continuing from the previous round's model. Prints
-a table per run, the targets, then one JSON line whose key ``rounds`` lists
-{round, acceptance_rate, verified_rate, distinct2, perplexity} for the default run.
+below, restarting from the base model each round (ReST-EM, the default) or, with
+``--continue-training``, continuing from the previous round's model; ``--compare``
+also runs the other choice. Prints a table per run, the targets, then one JSON
+line whose key ``rounds`` lists {round, acceptance_rate, verified_rate, distinct2,
+perplexity} for the main run.
 
 Diversity settings (docs/generation.md has the runs behind them): training proposals
 at temperature 0.9 (evaluation stays at 0.6), at most 2 accepted samples per skill
@@ -104,12 +105,19 @@ def main() -> None:
         help="training proposals (more phrasings to accept)",
     )
     parser.add_argument("--max-per-phrasing", type=int, default=2, help="per skill, 0: no cap")
+    parser.add_argument("--max-per-prompt", type=int, default=4, help="accepted samples kept per prompt")
+    parser.add_argument(
+        "--resample-hard", type=int, default=0, help="more proposals for prompts short of accepted samples"
+    )
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
     parser.add_argument("--learning-rate", type=float, default=5e-4, help="fine-tuning learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="fine-tuning epochs at most")
     parser.add_argument(
-        "--compare-continue", action="store_true", help="also run without restarting from base"
+        "--continue-training",
+        action="store_true",
+        help="fine-tune the previous round's model (default: restart from the base model, ReST-EM)",
     )
+    parser.add_argument("--compare", action="store_true", help="also run the other choice")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -133,6 +141,8 @@ def main() -> None:
             eval_prompts=args.eval_prompts,
             restart_from_base=restart,
             max_per_phrasing=args.max_per_phrasing,
+            max_per_prompt=args.max_per_prompt,
+            resample_hard=args.resample_hard,
             proposal_temperature=args.proposal_temperature,
             seed=args.seed,
             sampling=SamplingConfig(
@@ -146,20 +156,32 @@ def main() -> None:
             ),
         )
 
-    started = time.monotonic()
-    restart = run_rsft(
-        config("restart", True), on_round=lambda r: print(f"restart: round {r.round} done", flush=True)
-    )
-    _table("restart from the base model each round (ReST-EM)", restart)
-    figures: dict = {"model": str(model), "out": str(out), "rounds": _rows(restart)}
-    if args.compare_continue:
-        cont = run_rsft(
-            config("continue", False), on_round=lambda r: print(f"continue: round {r.round} done")
-        )
-        _table("continue from the previous round's model", cont)
-        figures["rounds_continue"] = _rows(cont)
+    titles = {
+        True: "restart from the base model each round (ReST-EM)",
+        False: "continue from the previous round's model",
+    }
 
-    first, last = restart[0], restart[-1]
+    def run(restart: bool) -> list[RoundReport]:
+        name = "restart" if restart else "continue"
+        reports = run_rsft(
+            config(name, restart), on_round=lambda r: print(f"{name}: round {r.round} done", flush=True)
+        )
+        _table(titles[restart], reports)
+        return reports
+
+    started = time.monotonic()
+    restart = not args.continue_training
+    reports = run(restart)
+    figures: dict = {
+        "model": str(model),
+        "out": str(out),
+        "restart_from_base": restart,
+        "rounds": _rows(reports),
+    }
+    if args.compare:
+        figures["rounds_restart" if not restart else "rounds_continue"] = _rows(run(not restart))
+
+    first, last = reports[0], reports[-1]
     targets = {
         "acceptance_doubles_or_failure_halves": _doubles_or_failure_halves(
             first.acceptance_rate, last.acceptance_rate

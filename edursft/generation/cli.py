@@ -114,6 +114,7 @@ def _rsft(args: argparse.Namespace) -> int:
         max_per_prompt=args.max_per_prompt,
         max_per_phrasing=args.max_per_phrasing,
         proposal_temperature=args.proposal_temperature,
+        resample_hard=args.resample_hard,
         seed=args.seed,
         sampling=_sampling_config(args),
         finetune=FinetuneConfig(
@@ -199,6 +200,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rs.add_argument(
         "--proposal-temperature", type=float, help="training proposals' temperature (default: --temperature)"
+    )
+    rs.add_argument(
+        "--resample-hard",
+        type=int,
+        default=0,
+        help="more proposals for each prompt short of --max-per-prompt accepted samples (0: off)",
     )
     rs.add_argument(
         "--continue-training",

@@ -34,6 +34,7 @@ import json
 import random
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -77,6 +78,9 @@ class RsftConfig:
     near_duplicate: float = 0.8
     max_per_phrasing: int = 2  # per skill, accepted samples whose number-masked text is a near-duplicate
     proposal_temperature: float | None = None  # training proposals' temperature (None: sampling's)
+    # Difficulty-aware resampling (DART-Math, Tong et al. 2024): prompts that got fewer than
+    # max_per_prompt accepted samples are proposed this many more times (0: off).
+    resample_hard: int = 0
     perplexity_items: int = 120
     threads: int = 1  # torch threads; 0 leaves torch's default
     seed: int = 0
@@ -310,9 +314,34 @@ class RsftRun:
             context=_criteria_context(),
             seed=config.seed + k,
         )
+        accepted, stats = list(run.accepted), run.stats()
+        if config.resample_hard:
+            # The prompts the generator is worst at are the ones a uniform draw leaves
+            # without samples to learn from: give them more proposals.
+            counts = Counter(c.prompt_id for c in accepted)
+            hard = list(
+                {
+                    r.identifier(): r for r in requests if counts[r.identifier()] < config.max_per_prompt
+                }.values()
+            )
+            more = SamplingConfig(
+                **{
+                    **asdict(sampling),
+                    "samples_per_prompt": config.resample_hard,
+                    "seed": sampling.seed + 500,
+                }
+            )
+            rerun = run_sampling(
+                _recording(propose(generator, hard, more), proposals),
+                judge_all(config.criteria, len(hard) * config.resample_hard),
+                context=_criteria_context(),
+                seed=config.seed + k + 500,
+            )
+            accepted += rerun.accepted
+            stats = {"first_pass": stats, "hard_prompts": {"prompts": len(hard), **rerun.stats()}}
         _save_candidates(self.round_dir(k) / "proposals.jsonl", proposals)
-        _save_candidates(self.round_dir(k) / "accepted.jsonl", run.accepted)
-        write_json_atomic(self.round_dir(k) / "sampling.json", run.stats())
+        _save_candidates(self.round_dir(k) / "accepted.jsonl", accepted)
+        write_json_atomic(self.round_dir(k) / "sampling.json", stats)
 
     def pool(self, k: int) -> list[Candidate]:
         """All rounds' accepted samples up to round ``k``, curated (cap per prompt, no near-duplicates)."""

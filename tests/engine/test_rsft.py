@@ -167,6 +167,20 @@ def test_training_proposals_can_be_drawn_hotter_than_the_evaluation(base_dir, cr
     assert evaluation("hot") == evaluation("same")
 
 
+def test_prompts_short_of_accepted_samples_are_proposed_again(base_dir, criteria_file, tmp_path):
+    run = RsftRun(_config(base_dir, criteria_file, tmp_path / "dart", resample_hard=3, max_per_prompt=4))
+    run.run_round(1)
+    proposals = (run.round_dir(1) / "proposals.jsonl").read_text().splitlines()
+    accepted = _accepted(tmp_path / "dart").splitlines()
+    stats = json.loads((run.round_dir(1) / "sampling.json").read_text())
+    # Two samples per prompt can never reach four accepted: all six prompts are drawn again.
+    assert stats["hard_prompts"]["prompts"] == 6
+    assert len(proposals) == 6 * 2 + 6 * 3
+    assert stats["first_pass"]["accepted"] + stats["hard_prompts"]["accepted"] == len(accepted)
+    first_ids = {json.loads(line)["prompt_id"] for line in proposals[:12]}
+    assert {json.loads(line)["prompt_id"] for line in proposals[12:]} == first_ids
+
+
 def test_requests_cover_every_seed_skill_and_level():
     requests = requests_for("exercise", 159, seed=3)
     assert len({(r.skill, r.level) for r in requests}) == 159
