@@ -7,10 +7,13 @@ also runs the other choice. Prints a table per run, the targets, then one JSON
 line whose key ``rounds`` lists {round, acceptance_rate, verified_rate, distinct2,
 perplexity} for the main run.
 
-Diversity settings (docs/generation.md has the runs behind them): training proposals
-at temperature 0.9 (evaluation stays at 0.6), at most 2 accepted samples per skill
-and phrasing, one authored seed document per accepted sample. ``--max-per-phrasing 0
---proposal-temperature 0.6 --original-mix 2`` gives the earlier settings.
+Settings (docs/generation.md has the runs behind them): 288 prompts x 8 samples per
+round, training proposals at temperature 0.7 (the evaluation's is 0.6), prompts with
+fewer than 8 accepted samples proposed 16 more times (``--resample-hard``), at most 8
+accepted samples per prompt and 4 per skill and phrasing, one authored seed document per
+accepted sample, fine-tuning at 4e-4 (warm-up, cosine decay). ``--prompts-per-round 96
+--proposal-temperature 0.9 --max-per-phrasing 2 --max-per-prompt 4 --resample-hard 0
+--learning-rate 5e-4`` gives the settings of 2026-12-01.
 
     .venv/bin/python bench/rsft.py --model var/models/generator/bootstrap
 """
@@ -94,23 +97,23 @@ def main() -> None:
     parser.add_argument("--model", default="var/models/generator/bootstrap", help="bootstrap generator")
     parser.add_argument("--out", help="run directory (default: a temporary one)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--prompts-per-round", type=int, default=96)
+    parser.add_argument("--prompts-per-round", type=int, default=288)
     parser.add_argument("--eval-prompts", type=int, default=64)
     parser.add_argument("--samples-per-prompt", type=int, default=8)
     parser.add_argument("--temperature", type=float, default=0.6, help="evaluation proposals")
     parser.add_argument(
         "--proposal-temperature",
         type=float,
-        default=0.9,
-        help="training proposals (more phrasings to accept)",
+        default=0.7,
+        help="training proposals (more phrasings to accept than at the evaluation's 0.6)",
     )
-    parser.add_argument("--max-per-phrasing", type=int, default=2, help="per skill, 0: no cap")
-    parser.add_argument("--max-per-prompt", type=int, default=4, help="accepted samples kept per prompt")
+    parser.add_argument("--max-per-phrasing", type=int, default=4, help="per skill, 0: no cap")
+    parser.add_argument("--max-per-prompt", type=int, default=8, help="accepted samples kept per prompt")
     parser.add_argument(
-        "--resample-hard", type=int, default=0, help="more proposals for prompts short of accepted samples"
+        "--resample-hard", type=int, default=16, help="more proposals for prompts short of accepted samples"
     )
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
-    parser.add_argument("--learning-rate", type=float, default=5e-4, help="fine-tuning learning rate")
+    parser.add_argument("--learning-rate", type=float, default=4e-4, help="fine-tuning learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="fine-tuning epochs at most")
     parser.add_argument(
         "--continue-training",
