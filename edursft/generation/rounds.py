@@ -308,35 +308,24 @@ class RsftRun:
             **{**asdict(config.sampling), "seed": config.seed + 1000 * k, "temperature": temperature}
         )
         proposals: list[Candidate] = []
-        run = run_sampling(
-            _recording(propose(generator, requests, sampling), proposals),
-            judge_all(config.criteria, len(requests) * config.sampling.samples_per_prompt),
-            context=_criteria_context(),
-            seed=config.seed + k,
-        )
+
+        def judged(batch: list[Request], settings: SamplingConfig, seed: int):
+            return run_sampling(
+                _recording(propose(generator, batch, settings), proposals),
+                judge_all(config.criteria, len(batch) * settings.samples_per_prompt),
+                context=_criteria_context(),
+                seed=seed,
+            )
+
+        run = judged(requests, sampling, config.seed + k)
         accepted, stats = list(run.accepted), run.stats()
         if config.resample_hard:
             # The prompts the generator is worst at are the ones a uniform draw leaves
             # without samples to learn from: give them more proposals.
             counts = Counter(c.prompt_id for c in accepted)
-            hard = list(
-                {
-                    r.identifier(): r for r in requests if counts[r.identifier()] < config.max_per_prompt
-                }.values()
-            )
-            more = SamplingConfig(
-                **{
-                    **asdict(sampling),
-                    "samples_per_prompt": config.resample_hard,
-                    "seed": sampling.seed + 500,
-                }
-            )
-            rerun = run_sampling(
-                _recording(propose(generator, hard, more), proposals),
-                judge_all(config.criteria, len(hard) * config.resample_hard),
-                context=_criteria_context(),
-                seed=config.seed + k + 500,
-            )
+            hard = {r.identifier(): r for r in requests if counts[r.identifier()] < config.max_per_prompt}
+            more = replace(sampling, samples_per_prompt=config.resample_hard, seed=sampling.seed + 500)
+            rerun = judged(list(hard.values()), more, config.seed + k + 500)
             accepted += rerun.accepted
             stats = {"first_pass": stats, "hard_prompts": {"prompts": len(hard), **rerun.stats()}}
         _save_candidates(self.round_dir(k) / "proposals.jsonl", proposals)

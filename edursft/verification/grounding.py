@@ -29,17 +29,15 @@ _NUMBER = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?|(?<![\d.])\.\d+")
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-_TEENS_AND_TENS = "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
+_CARDINALS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
+)
 _NUMBER_WORDS: dict[str, tuple[int | Fraction, ...]] = {
-    **{word: (value,) for value, word in enumerate(_UNITS.split())},
-    **dict(
-        zip(
-            _TEENS_AND_TENS.split(),
-            ((v,) for v in (16, 17, 18, 19, 20, 30, 40, 50, 60, 70, 80, 90)),
-            strict=True,
-        )
-    ),
+    **{
+        word: (value,)
+        for word, value in zip(_CARDINALS.split(), (*range(21), 30, 40, 50, 60, 70, 80, 90), strict=True)
+    },
     "hundred": (100,),
     "thousand": (1000,),
     "million": (1_000_000,),
