@@ -51,7 +51,7 @@ from edursft.generation.finetune import FinetuneConfig, finetune
 from edursft.generation.prompts import Request, candidate_completion
 from edursft.generation.sampling import SamplingConfig, propose
 from edursft.generation.store import Generator, load_generator, save_version, write_json_atomic
-from edursft.sampling.rejection import run_sampling
+from edursft.sampling.rejection import SamplingRun, run_sampling
 from edursft.seed import LEVELS, expand_seed, feedback_examples, seed_skills
 
 STAGES = ("sample", "finetune", "evaluate")
@@ -200,6 +200,26 @@ def curate(
     return kept
 
 
+def _scored(run: SamplingRun, k: int) -> list[Candidate]:
+    """The run's accepted candidates, each carrying its reward and round for curation."""
+    accepted = []
+    for decision in run.decisions:
+        if decision.accepted:
+            decision.candidate.context.update(reward=decision.reward, round=k)
+            accepted.append(decision.candidate)
+    return accepted
+
+
+def best_first(pool: Sequence[Candidate]) -> list[Candidate]:
+    """Highest reward first, the newer round first among equals (a stable sort otherwise).
+
+    The per-prompt cap binds once the pool spans rounds: first come, round 1's samples
+    filled it and later, better generators added almost nothing. Keeping the best of all
+    rounds is Llama 2's pooling (the top samples of every iteration) and RAFT's ranking.
+    """
+    return sorted(pool, key=lambda c: (-float(c.context.get("reward", 0.0)), -int(c.context.get("round", 0))))
+
+
 def _to_example(candidate: Candidate) -> Example:
     return Example(candidate.context["prompt"], candidate_completion(candidate), "accepted")
 
@@ -318,7 +338,7 @@ class RsftRun:
             )
 
         run = judged(requests, sampling, config.seed + k)
-        accepted, stats = list(run.accepted), run.stats()
+        accepted, stats = _scored(run, k), run.stats()
         if config.resample_hard:
             # The prompts the generator is worst at are the ones a uniform draw leaves
             # without samples to learn from: give them more proposals.
@@ -326,19 +346,23 @@ class RsftRun:
             hard = {r.identifier(): r for r in requests if counts[r.identifier()] < config.max_per_prompt}
             more = replace(sampling, samples_per_prompt=config.resample_hard, seed=sampling.seed + 500)
             rerun = judged(list(hard.values()), more, config.seed + k + 500)
-            accepted += rerun.accepted
+            accepted += _scored(rerun, k)
             stats = {"first_pass": stats, "hard_prompts": {"prompts": len(hard), **rerun.stats()}}
         _save_candidates(self.round_dir(k) / "proposals.jsonl", proposals)
         _save_candidates(self.round_dir(k) / "accepted.jsonl", accepted)
         write_json_atomic(self.round_dir(k) / "sampling.json", stats)
 
     def pool(self, k: int) -> list[Candidate]:
-        """All rounds' accepted samples up to round ``k``, curated (cap per prompt, no near-duplicates)."""
+        """All rounds' accepted samples up to round ``k``, best first, curated (cap per prompt,
+        no near-duplicates)."""
         accepted = [
             c for j in range(1, k + 1) for c in _load_candidates(self.round_dir(j) / "accepted.jsonl")
         ]
         return curate(
-            accepted, self.config.max_per_prompt, self.config.near_duplicate, self.config.max_per_phrasing
+            best_first(accepted),
+            self.config.max_per_prompt,
+            self.config.near_duplicate,
+            self.config.max_per_phrasing,
         )
 
     def _finetune(self, k: int) -> None:

@@ -7,7 +7,15 @@ import pytest
 from edursft.criteria.candidate import Candidate
 from edursft.generation.finetune import FinetuneConfig
 from edursft.generation.pretrain import preset_config, pretrain
-from edursft.generation.rounds import RsftConfig, RsftRun, curate, phrasing, requests_for, run_rsft
+from edursft.generation.rounds import (
+    RsftConfig,
+    RsftRun,
+    best_first,
+    curate,
+    phrasing,
+    requests_for,
+    run_rsft,
+)
 from edursft.generation.sampling import SamplingConfig
 
 # Soft-only criteria that a tiny, barely trained model can satisfy, so rounds have data.
@@ -146,6 +154,31 @@ def test_curation_caps_each_phrasing_per_skill_whatever_its_numbers():
     assert kept == [pool[i].text for i in (0, 1, 3, 4)]
     assert len(curate(pool, max_per_prompt=10, near_duplicate=0.8)) == 5  # no cap: numbers make them differ
     assert phrasing("Find the mean of 3.5, 7 and 100.") == "Find the mean of #, # and #."
+
+
+def test_the_pool_keeps_the_best_samples_of_all_rounds_when_the_cap_binds():
+    def make(text, reward, k):
+        return Candidate(
+            text=text, answer="1", skill="Mean", prompt_id="p1", context={"reward": reward, "round": k}
+        )
+
+    pool = [
+        make("Ann reads 4 pages a day for 3 days.", 0.6, 1),
+        make("Find the mean of 2, 4 and 6.", 0.9, 1),
+        make("A tank holds 12 litres and leaks 2 each hour.", 0.9, 2),
+        make("Sam has 5 apples and eats 2 of them.", 1.0, 3),
+    ]
+    kept = [c.text for c in curate(best_first(pool), max_per_prompt=3, near_duplicate=0.8)]
+    assert kept == [pool[3].text, pool[2].text, pool[1].text]  # the 0.6 of round 1 gives way
+
+
+def test_accepted_samples_carry_their_reward_and_round(base_dir, criteria_file, tmp_path):
+    run = RsftRun(_config(base_dir, criteria_file, tmp_path / "run"))
+    run.run_round(0)
+    run.run_round(1)
+    rows = [json.loads(line) for line in _accepted_lines(tmp_path / "run", 1)]
+    assert rows, "the test criteria accept some proposals"
+    assert all(row["context"]["round"] == 1 and 0.0 <= row["context"]["reward"] <= 1.0 for row in rows)
 
 
 def test_training_proposals_can_be_drawn_hotter_than_the_evaluation(base_dir, criteria_file, tmp_path):
