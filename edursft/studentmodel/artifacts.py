@@ -1,9 +1,9 @@
 """A trained student model on disk: weights, shape, config, metrics, skill ids.
 
-A model directory holds ``weights.pt``, ``model.json`` (shape, windowing and the
-skill id mapping), ``config.json`` (the run's configuration and seed) and
-``metrics.json``. It is written to a temporary sibling and renamed into place, so
-a reader never sees half a model.
+A model directory holds ``weights.pt``, ``model.json`` (shape, training and
+prediction windows, the skill id mapping), ``config.json`` (the run's
+configuration and seed) and ``metrics.json``. It is written to a temporary
+sibling and renamed into place, so a reader never sees half a model.
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from edursft.studentmodel.model import EnsembleTracer, KnowledgeTracer, ModelSha
 
 @dataclass
 class StudentModel:
-    """A network with what is needed to feed it: skill id -> row, windowing."""
+    """A network with what is needed to feed it: skill id -> row, windowing.
+
+    ``window``/``context`` are the windows it was trained on; every prediction
+    (batch and live) uses ``predict_window``/``predict_context``, which default to
+    the training windows (as in model directories saved before they existed).
+    """
 
     network: KnowledgeTracer | EnsembleTracer
     skill_ids: list[int]  # raw skill id of embedding row i + 1
@@ -30,6 +35,14 @@ class StudentModel:
     context: int
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    predict_window: int | None = None
+    predict_context: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.predict_window is None:
+            self.predict_window = self.window
+        if self.predict_context is None:
+            self.predict_context = self.context
 
     @property
     def skill_index(self) -> dict[int, int]:
@@ -49,6 +62,8 @@ def save_student_model(model: StudentModel, out_dir: str | Path) -> Path:
             "skill_ids": model.skill_ids,
             "window": model.window,
             "context": model.context,
+            "predict_window": model.predict_window,
+            "predict_context": model.predict_context,
         }
         (staging / "model.json").write_text(json.dumps(description, indent=2))
         (staging / "config.json").write_text(json.dumps(model.config, indent=2, default=str))
@@ -68,7 +83,10 @@ def save_student_model(model: StudentModel, out_dir: str | Path) -> Path:
 
 
 def load_student_model(model_dir: str | Path) -> StudentModel:
-    """Load a model directory written by save_student_model, in eval mode on CPU."""
+    """Load a model directory written by save_student_model, in eval mode on CPU.
+
+    A directory saved before prediction windows existed predicts with its training windows.
+    """
     path = Path(model_dir)
     description = json.loads((path / "model.json").read_text())
     network = build_network(ModelShape(**description["shape"]))
@@ -81,4 +99,6 @@ def load_student_model(model_dir: str | Path) -> StudentModel:
         context=int(description["context"]),
         config=json.loads((path / "config.json").read_text()),
         metrics=json.loads((path / "metrics.json").read_text()),
+        predict_window=description.get("predict_window"),
+        predict_context=description.get("predict_context"),
     )

@@ -29,6 +29,21 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
+def prediction_windows(model: StudentModel, histories: Sequence[StudentHistory]) -> Windows:
+    """Histories cut into the windows the model predicts with (``predict_window``, ``predict_context``).
+
+    By default these are longer than the training windows: predictions keep gaining from
+    recurrent context up to about 100 attempts (docs/studentmodel.md).
+    """
+    return make_windows(
+        histories,
+        model.skill_index,
+        model.predict_window,
+        model.predict_context,
+        model.network.shape.text_dim,
+    )
+
+
 @torch.no_grad()
 def predict_windows(
     network: KnowledgeTracer, windows: Windows, batch_size: int = 256
@@ -50,9 +65,7 @@ def predict_windows(
 @torch.no_grad()
 def predict_histories(model: StudentModel, histories: Sequence[StudentHistory]) -> list[np.ndarray]:
     """For each history, P(correct) of every attempt given only the attempts before it."""
-    windows = make_windows(
-        histories, model.skill_index, model.window, model.context, model.network.shape.text_dim
-    )
+    windows = prediction_windows(model, histories)
     model.network.eval()
     out = [np.zeros(len(h), dtype=np.float32) for h in histories]
     for start in range(0, len(windows), 256):
@@ -78,10 +91,7 @@ def metrics_of(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float
 
 def evaluate_histories(model: StudentModel, histories: Sequence[StudentHistory]) -> dict[str, float]:
     """Metrics of a model on histories (every attempt predicted from its past)."""
-    windows = make_windows(
-        histories, model.skill_index, model.window, model.context, model.network.shape.text_dim
-    )
-    return metrics_of(*predict_windows(model.network, windows))
+    return metrics_of(*predict_windows(model.network, prediction_windows(model, histories)))
 
 
 def evaluate(model_dir: str | Path, test_file: str | Path) -> dict[str, float]:

@@ -3,9 +3,10 @@
 Mastery of a skill is the model's P(correct) on a next attempt at that skill (the
 "knowledge state" read-out of Deep Knowledge Tracing, Piech et al. 2015). The
 live update costs one LSTM step plus one pass of the prediction head over all
-skills; it follows exactly the windowing used in training and batch prediction
-(when the window is full the state is re-seeded from the last ``context``
-attempts), so the live value equals the batch value.
+skills; it follows exactly the windowing of batch prediction (the model's
+``predict_window`` and ``predict_context``: when the window is full the state is
+re-seeded from the last ``predict_context`` attempts), so the live value equals
+the batch value.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class MasteryState:
     n_attempts: int
     window_start: int
     hidden: torch.Tensor | None  # LSTM (h, c) stacked [2, 1, 1, H]; None before any attempt
-    recent: list[tuple]  # the window's attempts: model skill rows, response, features, text
+    # The last predict_context attempts (all a re-seed reads): model skill rows, response,
+    # features, text.
+    recent: list[tuple]
     slots: dict[int, int]  # raw skill id -> row of ``stats``
     stats: SkillStatistics  # per slot; the model's skills first, in model.skill_ids order
     mastery: np.ndarray  # P(correct) on the next attempt at each model skill (model.skill_ids order)
@@ -176,6 +179,7 @@ def update_mastery(
     record = (_model_rows(model, skills), int(correct), features, vector)
     state.hidden = _run_lstm(model, [record], state.hidden)
     state.recent.append(record)
+    del state.recent[: -model.predict_context]
     stats = state.stats
     stats.attempts[rows] += 1
     stats.correct[rows] += int(correct)
@@ -188,11 +192,10 @@ def update_mastery(
         stats.wrong_streak[rows] += 1
         stats.correct_streak[rows] = 0
     state.n_attempts += 1
-    if state.n_attempts >= state.window_start + model.window:
-        # Same windows as batch prediction: the next window starts window - context later
-        # and warms up on the last ``context`` attempts.
-        state.window_start += model.window - model.context
-        state.recent = state.recent[-model.context :]
+    if state.n_attempts >= state.window_start + model.predict_window:
+        # Same windows as batch prediction: the next window starts predict_window -
+        # predict_context later and warms up on the last predict_context attempts.
+        state.window_start += model.predict_window - model.predict_context
         state.hidden = _run_lstm(model, state.recent, None)
     _refresh_mastery(model, state)
     return state
@@ -227,9 +230,10 @@ def mastery_from_histories(model: StudentModel, histories: Sequence[StudentHisto
     network = model.network
     n_skills = len(model.skill_ids)
     lookup = skill_lookup(model.skill_index)
-    stride = model.window - model.context
+    window, context = model.predict_window, model.predict_context
+    stride = window - context
     width = max((skill_matrix(h.skills).shape[1] for h in histories if len(h)), default=1)
-    span = min(max((len(h) for h in histories), default=1), model.window) or 1
+    span = min(max((len(h) for h in histories), default=1), window) or 1
     skills = torch.zeros(len(histories), span, width, dtype=torch.int64)
     responses = torch.zeros(len(histories), span, dtype=torch.int64)
     step_features = torch.zeros(len(histories), span, N_FEATURES)
@@ -245,7 +249,7 @@ def mastery_from_histories(model: StudentModel, histories: Sequence[StudentHisto
             continue
         raw = skill_matrix(history.skills, width)
         answers = np.asarray(history.responses, dtype=np.int64)
-        start = 0 if n < model.window else ((n - model.context) // stride) * stride
+        start = 0 if n < window else ((n - context) // stride) * stride
         ends[row] = n - start
         skills[row, : n - start] = torch.from_numpy(encode_skills(raw[start:], lookup))
         responses[row, : n - start] = torch.from_numpy(answers[start:])

@@ -25,7 +25,7 @@ from torch import nn
 from edursft.datasets.dkvmn import read_dkvmn
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
 from edursft.studentmodel.data import StudentHistory, Windows, from_dkvmn, make_windows, split_students
-from edursft.studentmodel.evaluate import evaluate_histories, metrics_of, predict_windows
+from edursft.studentmodel.evaluate import evaluate_histories, metrics_of, predict_windows, prediction_windows
 from edursft.studentmodel.model import EnsembleTracer, KnowledgeTracer, ModelShape, build_network
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,12 @@ class KTConfig:
     # steps per epoch (validation AUC 0.8326 against 0.8295 with 200 and 50, docs/studentmodel.md).
     window: int = 30
     context: int = 10  # attempts that only warm up the state in all but the first window
+    # Windows for every prediction: validation (so early stopping selects what is used), test,
+    # batch and live mastery. Short windows train better, but a prediction gains from recurrent
+    # context up to about 100 attempts: validation AUC +0.0014 on average over three seeds
+    # against predicting with the training windows (docs/studentmodel.md).
+    predict_window: int = 200
+    predict_context: int = 100
     embed_dim: int = 64
     hidden_dim: int = 128
     head_dim: int = 128
@@ -76,6 +82,8 @@ class KTConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.context < self.window:
             raise ValueError("context must be at least 1 and smaller than window")
+        if not 1 <= self.predict_context < self.predict_window:
+            raise ValueError("predict_context must be at least 1 and smaller than predict_window")
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -235,7 +243,9 @@ def train_histories(histories: list[StudentHistory], config: KTConfig) -> Studen
     network = build_network(shape)
     index = {skill: i for i, skill in enumerate(skill_ids)}
     train_windows = make_windows(train_part, index, config.window, config.context, shape.text_dim)
-    valid_windows = make_windows(valid_part, index, config.window, config.context, shape.text_dim)
+    valid_windows = make_windows(
+        valid_part, index, config.predict_window, config.predict_context, shape.text_dim
+    )
     refit = config.refit and not config.valid_file and len(train_part) < len(histories)
     # The two fits of a refit share the time budget equally.
     selection = replace(config, time_budget_s=config.time_budget_s / 2) if refit else config
@@ -255,6 +265,8 @@ def train_histories(histories: list[StudentHistory], config: KTConfig) -> Studen
         context=config.context,
         config=asdict(config),
         metrics=report,
+        predict_window=config.predict_window,
+        predict_context=config.predict_context,
     )
 
 
@@ -301,14 +313,7 @@ def grow_skills(model: StudentModel, new_skill_ids: Sequence[int]) -> StudentMod
         if key.endswith(".weight") and key.split(".")[-2] in network.SKILL_TABLES:
             state[key] = torch.cat([rows, rows[1:].mean(0, keepdim=True).repeat(len(added), 1)])
     network.load_state_dict(state)
-    return StudentModel(
-        network=network,
-        skill_ids=model.skill_ids + added,
-        window=model.window,
-        context=model.context,
-        config=model.config,
-        metrics=model.metrics,
-    )
+    return replace(model, network=network, skill_ids=model.skill_ids + added)
 
 
 @dataclass
@@ -344,6 +349,9 @@ def warm_start(
             "patience": config.patience,
             "seed": config.seed,
             "valid_file": None,
+            # The loaded model's (its training windows if saved before prediction windows existed).
+            "predict_window": model.predict_window,
+            "predict_context": model.predict_context,
         }
     )
     if tuned.threads:
@@ -351,7 +359,7 @@ def warm_start(
     train_part, valid_part = _split(histories, tuned)
     text_dim = model.network.shape.text_dim
     train_windows = make_windows(train_part, model.skill_index, model.window, model.context, text_dim)
-    valid_windows = make_windows(valid_part, model.skill_index, model.window, model.context, text_dim)
+    valid_windows = prediction_windows(model, valid_part)
     before = metrics_of(*predict_windows(model.network, valid_windows))
     report = fit(model.network, train_windows, valid_windows, tuned, config.max_epochs)
     metrics = {

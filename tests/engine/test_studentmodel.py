@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,12 +15,15 @@ from edursft.cli import main
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
 from edursft.studentmodel.data import (
     StudentHistory,
+    encode_skills,
     history_features,
     make_windows,
     pair_statistics,
+    skill_lookup,
+    skill_matrix,
     split_students,
 )
-from edursft.studentmodel.evaluate import predict_histories, roc_auc
+from edursft.studentmodel.evaluate import evaluate_histories, predict_histories, roc_auc
 from edursft.studentmodel.mastery import (
     expected_mastery_gain,
     mastery_from_histories,
@@ -60,9 +64,13 @@ def synthetic_histories(n_students: int, skills: list[int], length: int, seed: i
     return histories
 
 
+FIXTURE_HISTORIES = {"n_students": 80, "skills": [1, 2, 3, 4, 5], "length": 60, "seed": 0}
+
+
 @pytest.fixture(scope="module")
 def model():
-    histories = synthetic_histories(80, [1, 2, 3, 4, 5], 60, seed=0)
+    """Trained on windows of 24 (context 6), predicting with the default windows (200, 100)."""
+    histories = synthetic_histories(**FIXTURE_HISTORIES)
     # Five epochs: three members each learn at the pace of one network, and three epochs
     # of these few windows leave some seeds barely above chance.
     return train_histories(histories, KTConfig(max_epochs=5, seed=0, **TINY))
@@ -80,7 +88,8 @@ def test_model_learns_better_than_chance(model):
 
 
 def test_changing_future_responses_leaves_past_predictions_unchanged(model):
-    history = synthetic_histories(1, [1, 2, 3, 4, 5], 120, seed=7)[0]
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 900, seed=7)[0]
+    assert len(history) > 2 * model.predict_window  # several prediction windows, overlapping
     cut = len(history) // 2
     flipped = list(history.responses[:cut]) + [1 - r for r in history.responses[cut:]]
     permuted = list(history.responses[:cut]) + list(
@@ -131,10 +140,17 @@ def test_live_mastery_equals_the_batch_recompute_with_the_default_windows():
     defaults = KTConfig()
     tiny = {**TINY, "window": defaults.window, "context": defaults.context}
     trained = train_histories(synthetic_histories(30, [1, 2, 3], 60, seed=4), KTConfig(max_epochs=1, **tiny))
-    history = synthetic_histories(1, [1, 2, 3], 400, seed=12)[0]
-    assert len(history) > 3 * defaults.window  # the live state re-seeds several windows
-    state = mastery_state(trained, history)
+    assert (trained.predict_window, trained.predict_context) == (200, 100)
+    history = synthetic_histories(1, [1, 2, 3], 1000, seed=12)[0]
+    # The live state re-seeds at attempts 200, 300, 400, ...: at least three times.
+    assert len(history) > defaults.predict_window + 2 * (defaults.predict_window - defaults.predict_context)
+    state = new_mastery_state(trained)
+    predicted_live = []
+    for skills, response in zip(history.skills, history.responses, strict=True):
+        predicted_live.append(float(predict_items(trained, state, [skills])[0]))
+        update_mastery(trained, state, skills, response)
     np.testing.assert_allclose(state.mastery, mastery_from_histories(trained, [history])[0], atol=1e-5)
+    np.testing.assert_allclose(predicted_live, predict_histories(trained, [history])[0], atol=1e-5)
 
 
 def test_an_attempt_on_a_two_skill_item_updates_both_skills(model):
@@ -151,6 +167,7 @@ def test_saved_model_predicts_exactly_as_before(model, tmp_path):
     history = synthetic_histories(1, [1, 2, 3, 4, 5], 50, seed=2)
     path = save_student_model(model, tmp_path / "kt")
     loaded = load_student_model(path)
+    assert (loaded.predict_window, loaded.predict_context) == (model.predict_window, model.predict_context)
     np.testing.assert_array_equal(predict_histories(model, history)[0], predict_histories(loaded, history)[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kt"]
     assert {"weights.pt", "model.json", "config.json", "metrics.json"} <= {p.name for p in path.iterdir()}
@@ -239,12 +256,8 @@ def test_expected_gain_weighs_the_two_real_updates_by_predicted_success(model):
 def test_an_ensemble_predicts_the_mean_logit_of_its_members(model):
     assert isinstance(model.network, EnsembleTracer) and len(model.network.members) == KTConfig().members
     history = synthetic_histories(1, [1, 2, 3, 4, 5], 60, seed=8)
-    logits = [
-        torch.logit(
-            torch.from_numpy(predict_histories(StudentModel(member, model.skill_ids, 24, 6), history)[0])
-        )
-        for member in model.network.members
-    ]
+    members = [replace(model, network=member) for member in model.network.members]
+    logits = [torch.logit(torch.from_numpy(predict_histories(m, history)[0])) for m in members]
     expected = torch.sigmoid(torch.stack(logits).double().mean(0)).numpy()
     np.testing.assert_allclose(predict_histories(model, history)[0], expected, atol=1e-5)
 
@@ -289,3 +302,72 @@ def test_batches_round_their_length_up_without_owning_the_padding():
     assert rounded.skills.shape[1] == -(-longest // 7) * 7 > longest
     assert rounded.loss_mask.sum() == windows.batch(index).loss_mask.sum()
     assert windows.batch(index, span_multiple=1000).skills.shape[1] == 24
+
+
+def owned_window_logits(
+    model: StudentModel, history: StudentHistory, window: int, context: int
+) -> np.ndarray:
+    """Each attempt's logit from the window that owns it, computed one owning window at a time:
+    attempts before ``window`` from the window at 0, attempt t after that from the window
+    starting at the last multiple of ``window - context`` at least ``context`` before t."""
+    raw = skill_matrix(history.skills)
+    responses = np.asarray(history.responses, dtype=np.int64)
+    skills = torch.from_numpy(encode_skills(raw, skill_lookup(model.skill_index)))
+    features = torch.from_numpy(history_features(raw, responses)).float()
+    stride = window - context
+    owner = [0 if t < window else (t - context) // stride * stride for t in range(len(history))]
+    logits = np.zeros(len(history), dtype=np.float32)
+    with torch.no_grad():
+        for start in sorted(set(owner)):
+            span = slice(start, start + window)
+            window_logits = model.network(
+                skills[span][None], torch.from_numpy(responses[span])[None], features[span][None]
+            )[0].numpy()
+            owned = [t for t in range(len(history)) if owner[t] == start]
+            logits[owned] = window_logits[np.asarray(owned) - start]
+    return logits
+
+
+@pytest.mark.parametrize("windows", ["training", "prediction"])
+def test_every_prediction_reads_the_window_that_owns_it(model, windows):
+    window, context = (
+        (model.window, model.context)
+        if windows == "training"
+        else (model.predict_window, model.predict_context)
+    )
+    # Predicting with the training windows is the scheme used before prediction windows existed.
+    predicting = replace(model, predict_window=window, predict_context=context)
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 900, seed=13)[0]
+    assert len(history) > 2 * window
+    expected = torch.sigmoid(torch.from_numpy(owned_window_logits(model, history, window, context))).numpy()
+    np.testing.assert_allclose(predict_histories(predicting, [history])[0], expected, atol=1e-5)
+
+
+def test_a_model_saved_without_prediction_windows_predicts_with_its_training_windows(model, tmp_path):
+    path = save_student_model(model, tmp_path / "kt")
+    description = json.loads((path / "model.json").read_text())
+    del description["predict_window"], description["predict_context"]
+    (path / "model.json").write_text(json.dumps(description))
+    legacy = load_student_model(path)
+    assert (legacy.predict_window, legacy.predict_context) == (model.window, model.context)
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 120, seed=14)
+    old_scheme = replace(model, predict_window=model.window, predict_context=model.context)
+    np.testing.assert_array_equal(
+        predict_histories(legacy, history)[0], predict_histories(old_scheme, history)[0]
+    )
+    assert not np.allclose(predict_histories(legacy, history)[0], predict_histories(model, history)[0])
+    state = mastery_state(legacy, history[0])
+    np.testing.assert_allclose(state.mastery, mastery_from_histories(old_scheme, history)[0], atol=1e-5)
+
+
+def test_validation_during_training_scores_with_the_prediction_windows(model):
+    histories = synthetic_histories(**FIXTURE_HISTORIES)
+    valid = [histories[i] for i in split_students(len(histories), KTConfig.valid_fraction, 0)[1]]
+    with_training_windows = replace(model, predict_window=model.window, predict_context=model.context)
+    assert evaluate_histories(with_training_windows, valid)["auc"] != evaluate_histories(model, valid)["auc"]
+    assert model.metrics["valid_auc"] == pytest.approx(evaluate_histories(model, valid)["auc"], abs=1e-9)
+
+
+def test_prediction_context_must_be_shorter_than_the_prediction_window():
+    with pytest.raises(ValueError, match="predict_context"):
+        KTConfig(predict_window=50, predict_context=50)
