@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from edursft.seed import seed_skills
+from edursft.seed.templates import TEMPLATES
 from tutoring import demo
 from tutoring.models import Classroom, CriteriaSet, Item, Mastery, Recommendation
 
@@ -50,7 +52,8 @@ def test_the_demo_class_has_the_imported_students_with_mastery_and_recommendatio
 def test_the_demo_has_exercises_with_hints_feedback_for_mistakes_and_readings(small_assistments):
     demo.seed_demo(per_template=1)
     exercises = Item.objects.filter(kind=Item.Kind.EXERCISE, source=Item.Source.AUTHORED)
-    assert exercises.count() == 53 * 3
+    assert exercises.count() == len(TEMPLATES) * 3  # every template at every level
+    assert len(seed_skills()) == 53
     assert all(item.hints for item in exercises)
     assert Item.objects.filter(kind=Item.Kind.FEEDBACK, target_item__in=exercises).exists()
     assert Item.objects.filter(kind=Item.Kind.READING).count() == 53
