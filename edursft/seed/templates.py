@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Draft:
 
 
 Builder = Callable[[random.Random, int], Draft]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def num(value: float | Fraction) -> str:
     return f"{rounded:.6f}".rstrip("0").rstrip(".")
 
 
-def _scale(level: int, easy: int, medium: int, hard: int) -> int:
+def _scale(level: int, easy: T, medium: T, hard: T) -> T:
     return {1: easy, 2: medium}.get(level, hard)
 
 
@@ -382,15 +384,20 @@ def probability_single(rng: random.Random, level: int) -> Draft:
 
 
 def probability_two(rng: random.Random, level: int) -> Draft:
-    sides = _scale(level, 6, 6, 8)
+    sides = rng.choice(_scale(level, (4, 6), (6, 8, 10), (8, 10, 12, 20)))
     k = rng.randint(1, sides - 1)
-    p1, p2 = Fraction(1, 2), Fraction(k, sides)
+    face = rng.choice(("heads", "tails"))
+    if rng.random() < 0.5:
+        event, favourable = f"a number no greater than {k}", k
+    else:
+        event, favourable = f"a number greater than {k}", sides - k
+    p1, p2 = Fraction(1, 2), Fraction(favourable, sides)
     answer = p1 * p2
     return Draft(
-        f"A coin is flipped and a {sides}-sided die is rolled. What is the probability of heads and a number "
-        f"no greater than {k}? Give a fraction.",
-        f"P(heads) = 1/2 and P(at most {k}) = {k}/{sides}. Independent events multiply: "
-        f"1/2 * {k}/{sides} = {num(answer)}.",
+        f"A coin is flipped and a {sides}-sided die is rolled. What is the probability of {face} and "
+        f"{event}? Give a fraction.",
+        f"P({face}) = 1/2 and P({event}) = {favourable}/{sides}. Independent events multiply: "
+        f"1/2 * {favourable}/{sides} = {num(answer)}.",
         num(answer),
         "For independent events multiply the two probabilities.",
         (Mistake(num(p1 + p2), "Adding is for 'or'; for 'and' with independent events, multiply."),),
@@ -499,10 +506,20 @@ def counting_methods(rng: random.Random, level: int) -> Draft:
 
 
 def circumference(rng: random.Random, level: int) -> Draft:
-    r = rng.randint(1, _scale(level, 10, 25, 60))
+    r = rng.randint(1, _scale(level, 12, 30, 75))
     c = round(2 * 3.14 * r, 2)
+    unit = rng.choice(("cm", "m", "in", "ft"))
+    if rng.random() < 0.5:
+        return Draft(
+            f"A circle has a diameter of {2 * r} {unit}. Using 3.14 for pi, "
+            f"what is its circumference in {unit}?",
+            f"C = 3.14 * d = 3.14 * {2 * r} = <<3.14*{2 * r}={num(c)}>>{num(c)}.",
+            num(c),
+            "Circumference is pi times the diameter.",
+            (Mistake(num(round(6.28 * 2 * r, 2)), "With the diameter, C = pi * d: do not double it again."),),
+        )
     return Draft(
-        f"A circle has a radius of {r} cm. Using 3.14 for pi, what is its circumference in cm?",
+        f"A circle has a radius of {r} {unit}. Using 3.14 for pi, what is its circumference in {unit}?",
         f"C = 2 * 3.14 * r = 2 * 3.14 * {r} = <<2*3.14*{r}={num(c)}>>{num(c)}.",
         num(c),
         "Circumference is 2 times pi times the radius.",
@@ -511,10 +528,20 @@ def circumference(rng: random.Random, level: int) -> Draft:
 
 
 def area_circle(rng: random.Random, level: int) -> Draft:
-    r = rng.randint(1, _scale(level, 10, 20, 40))
+    r = rng.randint(1, _scale(level, 12, 25, 50))
     area = round(3.14 * r * r, 2)
+    unit, units = rng.choice((("m", "square meters"), ("cm", "square centimeters"), ("ft", "square feet")))
+    if rng.random() < 0.5:
+        return Draft(
+            f"A circle has a diameter of {2 * r} {unit}. Using 3.14 for pi, what is its area in {units}?",
+            f"The radius is half the diameter: {2 * r} / 2 = <<{2 * r}/2={r}>>{r}. "
+            f"A = 3.14 * r * r = 3.14 * {r} * {r} = <<3.14*{r}*{r}={num(area)}>>{num(area)}.",
+            num(area),
+            "Halve the diameter to get the radius, then use pi times the radius squared.",
+            (Mistake(num(round(3.14 * 4 * r * r, 2)), "Use the radius, half the diameter, in the formula."),),
+        )
     return Draft(
-        f"A circle has a radius of {r} m. Using 3.14 for pi, what is its area in square meters?",
+        f"A circle has a radius of {r} {unit}. Using 3.14 for pi, what is its area in {units}?",
         f"A = 3.14 * r * r = 3.14 * {r} * {r} = <<3.14*{r}*{r}={num(area)}>>{num(area)}.",
         num(area),
         "Area of a circle is pi times the radius squared.",
@@ -575,7 +602,7 @@ def percent_discount(rng: random.Random, level: int) -> Draft:
 
 
 def fraction_to_percent(rng: random.Random, level: int) -> Draft:
-    b = rng.choice((2, 4, 5) if level == 1 else (4, 5, 10, 20, 25))
+    b = rng.choice(_scale(level, (2, 4, 5, 10), (4, 5, 10, 20, 25, 50), (8, 16, 20, 25, 40, 50)))
     a = rng.randint(1, b - 1)
     value = 100 * a / b
     return Draft(
@@ -734,14 +761,27 @@ def interior_angles_triangle(rng: random.Random, level: int) -> Draft:
 
 
 def interior_angles_polygon(rng: random.Random, level: int) -> Draft:
-    n = rng.randint(4, _scale(level, 6, 9, 14))
+    if rng.random() < 0.5:
+        n = rng.randint(4, _scale(level, 8, 14, 24))
+        total = (n - 2) * 180
+        return Draft(
+            f"What is the sum of the interior angles of a polygon with {n} sides, in degrees?",
+            f"Use (n - 2) * 180: ({n} - 2) * 180 = <<({n}-2)*180={total}>>{total}.",
+            str(total),
+            "A polygon with n sides splits into n - 2 triangles.",
+            (Mistake(str(n * 180), "The polygon splits into n - 2 triangles, not n."),),
+        )
+    # Regular polygons whose interior angle is a whole number of degrees.
+    n = rng.choice(_scale(level, (4, 5, 6), (5, 6, 8, 9, 10), (8, 9, 10, 12, 15, 18, 20)))
     total = (n - 2) * 180
+    each = total // n
     return Draft(
-        f"What is the sum of the interior angles of a polygon with {n} sides, in degrees?",
-        f"Use (n - 2) * 180: ({n} - 2) * 180 = <<({n}-2)*180={total}>>{total}.",
-        str(total),
-        "A polygon with n sides splits into n - 2 triangles.",
-        (Mistake(str(n * 180), "The polygon splits into n - 2 triangles, not n."),),
+        f"A regular polygon has {n} sides. How many degrees is each of its interior angles?",
+        f"The angles add up to ({n} - 2) * 180 = <<({n}-2)*180={total}>>{total}. "
+        f"They are equal: {total} / {n} = <<{total}/{n}={each}>>{each}.",
+        str(each),
+        "Find the sum of the interior angles, then share it equally among the angles.",
+        (Mistake(str(total), "That is the sum of all the angles; divide it by the number of angles."),),
     )
 
 
