@@ -8,7 +8,8 @@ what was accepted, and held-out figures are measured. Guards against the
 failure modes of published systems:
 
 - accepted samples of *all* rounds are pooled (Llama 2's RLHF regressed when it
-  trained on the last round's samples only, Touvron et al. 2023, section 3.2.3);
+  trained on the last round's samples only, Touvron et al. 2023, section 3.2.3),
+  best first: where a cap below binds, the highest rewards of any round are kept;
 - at most ``max_per_prompt`` accepted samples per prompt, and near-duplicates
   (word-bigram Jaccard similarity above ``near_duplicate``) are dropped, so no
   prompt dominates and diversity is kept (RAFT's distinct-2 fell 0.39 -> 0.22);
