@@ -33,6 +33,14 @@ ARITHMETIC_SPAN = re.compile(r"[\d\s$.,%()+\-*/×÷^=–−]+")
 _CONTINUATION = re.compile(r"\b(?:x|X|times|of|by|per|and|plus|minus|over|divided)\s*$")
 _OPERATOR_START = re.compile(r"\s*[-+*/×÷^–−]")
 _TIMES = re.compile(r"(?<=[\d)])\s*[xX]\s*(?=[\d$(.])")  # "3 x 4", "12/20 x 100%"
+# "A = 3.14 * r * r = 3.14 * 12": a formula over one-letter variables, then the same
+# formula with numbers put in. Operands are numbers or single letters; no brackets.
+_OPERAND = r"(?:\d+(?:\.\d+)?|\b[A-Za-z]\b)"
+_SUBSTITUTION = re.compile(
+    rf"(?<![\w.])({_OPERAND}(?:\s*[-+*/^]\s*{_OPERAND})+)\s*=\s*"
+    r"(\d+(?:\.\d+)?(?:\s*[-+*/^]\s*\d+(?:\.\d+)?)*)(?=\s*(?:=|<<|[.,;]?\s*$|[.,;]\s))"
+)
+_OPERATOR = re.compile(r"[-+*/^]")
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,24 @@ def _check_prose(text: str, line: int) -> tuple[list[StepCheck], tuple[Fraction,
     return checks, last
 
 
+def _substitution_error(text: str) -> str | None:
+    """A formula whose numbers-in version has fewer operations than the formula (a part left out).
+
+    RSFT found this gap: a fine-tuned generator learnt to write "A = 3.14 * r * r =
+    3.14 * 12" (a factor dropped), which recomputes and uses grounded numbers, so the
+    other checks passed it. Only formulas with a one-letter variable are compared;
+    "a^2" and "6*6" count one operation each.
+    """
+    for match in _SUBSTITUTION.finditer(text):
+        formula, numbers = match.group(1), match.group(2)
+        if not re.search(r"[A-Za-z]", formula):
+            continue
+        expected, written = len(_OPERATOR.findall(formula)), len(_OPERATOR.findall(numbers))
+        if 0 < written < expected:  # a bare number is an equation being solved ("4 * x = 9400")
+            return f"{formula.strip()} = {numbers.strip()} leaves out part of the formula"
+    return None
+
+
 def check_worked_solution(
     solution: str, final_answer: str, *, require_last_step: bool = False
 ) -> VerificationResult:
@@ -172,6 +198,9 @@ def check_worked_solution(
                     tuple(steps),
                 )
             results.append((value, _format(value), number))
+        mismatch = _substitution_error(line)
+        if mismatch:
+            return VerificationResult(False, f"line {number}: {mismatch}", number, tuple(steps))
         prose_checks, prose_last = _check_prose(ANNOTATION.sub("", line), number)
         for check in prose_checks:
             steps.append(check)

@@ -122,6 +122,24 @@ def test_answer_must_be_the_last_step_when_required(gsm8k: list[dict]) -> None:
     assert not check_worked_solution(solution, "9", require_last_step=True).ok
 
 
+def test_a_formula_with_a_factor_left_out_fails_though_it_recomputes() -> None:
+    # Written by a fine-tuned generator for a circle of diameter 24: r = 12, then r * r became 12.
+    dropped = (
+        "Half the diameter: 24 / 2 = <<24/2=12>>12. A = 3.14 * r * r = 3.14 * 12 = <<3.14*12=37.68>>37.68."
+    )
+    result = check_worked_solution(dropped, "37.68")
+    assert not result.ok
+    assert "3.14 * r * r = 3.14 * 12" in result.reason
+    whole = dropped.replace(
+        "3.14 * 12 = <<3.14*12=37.68>>37.68", "3.14 * 12 * 12 = <<3.14*12*12=452.16>>452.16"
+    )
+    assert check_worked_solution(whole, "452.16").ok
+    squares = "a^2 + b^2 = 6*6 + 8*8 = <<6*6+8*8=100>>100. The hypotenuse is <<100/10=10>>10."
+    assert check_worked_solution(squares, "10").ok
+    expanded = "C = 3.14 * d = 3.14 * 2 * 12 = <<3.14*2*12=75.36>>75.36."  # d written out: more, not fewer
+    assert check_worked_solution(expanded, "75.36").ok
+
+
 def test_a_solution_without_calculations_cannot_be_verified() -> None:
     result = check_worked_solution("She has some eggs left over.\n#### 9", "9")
     assert not result.ok
