@@ -9,7 +9,8 @@ failure modes of published systems:
 
 - accepted samples of *all* rounds are pooled (Llama 2's RLHF regressed when it
   trained on the last round's samples only, Touvron et al. 2023, section 3.2.3),
-  best first: where a cap below binds, the highest rewards of any round are kept;
+  best first: where a cap below binds, the highest rewards of any round are kept,
+  and among equal rewards the samples the generator found least likely;
 - at most ``max_per_prompt`` accepted samples per prompt, and near-duplicates
   (word-bigram Jaccard similarity above ``near_duplicate``) are dropped, so no
   prompt dominates and diversity is kept (RAFT's distinct-2 fell 0.39 -> 0.22);
@@ -212,13 +213,16 @@ def _scored(run: SamplingRun, k: int) -> list[Candidate]:
 
 
 def best_first(pool: Sequence[Candidate]) -> list[Candidate]:
-    """Highest reward first, the newer round first among equals (a stable sort otherwise).
+    """Highest reward first; among equal rewards, the one the generator found least likely.
 
     The per-prompt cap binds once the pool spans rounds: first come, round 1's samples
     filled it and later, better generators added almost nothing. Keeping the best of all
     rounds is Llama 2's pooling (the top samples of every iteration) and RAFT's ranking.
+    Most accepted samples tie at the full reward, and which of them are kept decides
+    diversity: the newest round's (a sharper model's) drew distinct-2 down to 85% of
+    round 0's, the least likely ones (lowest log q) kept it at 92% (docs/generation.md).
     """
-    return sorted(pool, key=lambda c: (-float(c.context.get("reward", 0.0)), -int(c.context.get("round", 0))))
+    return sorted(pool, key=lambda c: (-float(c.context.get("reward", 0.0)), c.log_q or 0.0))
 
 
 def _to_example(candidate: Candidate) -> Example:

@@ -157,19 +157,25 @@ def test_curation_caps_each_phrasing_per_skill_whatever_its_numbers():
 
 
 def test_the_pool_keeps_the_best_samples_of_all_rounds_when_the_cap_binds():
-    def make(text, reward, k):
+    def make(text, reward, k, log_q):
         return Candidate(
-            text=text, answer="1", skill="Mean", prompt_id="p1", context={"reward": reward, "round": k}
+            text=text,
+            answer="1",
+            skill="Mean",
+            prompt_id="p1",
+            log_q=log_q,
+            context={"reward": reward, "round": k},
         )
 
     pool = [
-        make("Ann reads 4 pages a day for 3 days.", 0.6, 1),
-        make("Find the mean of 2, 4 and 6.", 0.9, 1),
-        make("A tank holds 12 litres and leaks 2 each hour.", 0.9, 2),
-        make("Sam has 5 apples and eats 2 of them.", 1.0, 3),
+        make("Ann reads 4 pages a day for 3 days.", 0.6, 1, -30.0),
+        make("Find the mean of 2, 4 and 6.", 1.0, 1, -4.0),
+        make("A tank holds 12 litres and leaks 2 each hour.", 0.9, 2, -20.0),
+        make("Sam has 5 apples and eats 2 of them.", 1.0, 3, -12.0),
     ]
     kept = [c.text for c in curate(best_first(pool), max_per_prompt=3, near_duplicate=0.8)]
-    assert kept == [pool[3].text, pool[2].text, pool[1].text]  # the 0.6 of round 1 gives way
+    # Full reward first, the less likely of those first; the 0.6 of round 1 gives way.
+    assert kept == [pool[3].text, pool[1].text, pool[2].text]
 
 
 def test_accepted_samples_carry_their_reward_and_round(base_dir, criteria_file, tmp_path):
