@@ -9,7 +9,7 @@ perplexity} for the main run.
 
 Settings (docs/generation.md has the runs behind them): 288 prompts x 8 samples per
 round, training proposals at temperature 0.7 (the evaluation's is 0.6), prompts with
-fewer than 8 accepted samples proposed 16 more times (``--resample-hard``), at most 8
+fewer than 8 accepted samples proposed 32 more times (``--resample-hard``), at most 8
 accepted samples per prompt and 4 per skill and phrasing, one authored seed document per
 accepted sample, fine-tuning at 4e-4 (warm-up, cosine decay). ``--prompts-per-round 96
 --proposal-temperature 0.9 --max-per-phrasing 2 --max-per-prompt 4 --resample-hard 0
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--max-per-phrasing", type=int, default=4, help="per skill, 0: no cap")
     parser.add_argument("--max-per-prompt", type=int, default=8, help="accepted samples kept per prompt")
     parser.add_argument(
-        "--resample-hard", type=int, default=16, help="more proposals for prompts short of accepted samples"
+        "--resample-hard", type=int, default=32, help="more proposals for prompts short of accepted samples"
     )
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
     parser.add_argument("--learning-rate", type=float, default=4e-4, help="fine-tuning learning rate")
