@@ -338,11 +338,16 @@ def equivalent_fractions(rng: random.Random, level: int) -> Draft:
     )
 
 
-def proportion(rng: random.Random, level: int) -> Draft:
+def _proportion_numbers(rng: random.Random, level: int) -> tuple[int, int, int, int, int]:
+    """a things for b, c things for x, at ``unit`` each: whole numbers on both sides."""
     unit = rng.randint(2, _scale(level, 6, 12, 25))
     a = rng.randint(2, 9)
     c = rng.randint(2, _scale(level, 9, 20, 40))
-    b, x = a * unit, c * unit
+    return a, a * unit, c, c * unit, unit
+
+
+def proportion(rng: random.Random, level: int) -> Draft:
+    a, b, c, x, unit = _proportion_numbers(rng, level)
     return Draft(
         f"If {a} tickets cost ${b}, how much do {c} tickets cost in dollars?",
         f"One ticket costs {b} / {a} = <<{b}/{a}={unit}>>{unit}. "
@@ -615,10 +620,15 @@ def fraction_to_percent(rng: random.Random, level: int) -> Draft:
     )
 
 
-def unit_rate(rng: random.Random, level: int) -> Draft:
+def _rate_numbers(rng: random.Random, level: int) -> tuple[int, int, int]:
+    """n units costing (or covering) ``total``, a whole ``each`` per unit."""
     n = rng.randint(2, _scale(level, 6, 12, 24))
     each = rng.randint(2, _scale(level, 9, 20, 45))
-    total = n * each
+    return n, each, n * each
+
+
+def unit_rate(rng: random.Random, level: int) -> Draft:
+    n, each, total = _rate_numbers(rng, level)
     return Draft(
         f"{n} pounds of rice cost ${total}. What is the price per pound in dollars?",
         f"Divide the cost by the pounds: {total} / {n} = <<{total}/{n}={each}>>{each}.",
@@ -1074,10 +1084,7 @@ def mul_div_decimals_drill(rng: random.Random, level: int) -> Draft:
 
 
 def proportion_drill(rng: random.Random, level: int) -> Draft:
-    unit = rng.randint(2, _scale(level, 6, 12, 25))
-    a = rng.randint(2, 9)
-    c = rng.randint(2, _scale(level, 9, 20, 40))
-    b, x = a * unit, c * unit
+    a, b, c, x, _ = _proportion_numbers(rng, level)
     return Draft(
         f"Solve the proportion {a}/{b} = {c}/x for x.",
         f"Cross-multiply: {a} * x = {b} * {c} = <<{b}*{c}={b * c}>>{b * c}, "
@@ -1108,9 +1115,7 @@ def unit_conversion_drill(rng: random.Random, level: int) -> Draft:
 
 
 def unit_rate_drill(rng: random.Random, level: int) -> Draft:
-    n = rng.randint(2, _scale(level, 6, 12, 24))
-    each = rng.randint(2, _scale(level, 9, 20, 45))
-    total = n * each
+    n, each, total = _rate_numbers(rng, level)
     what = rng.choice(("pages in", "miles in", "words in"))
     unit = {"pages in": "hours", "miles in": "gallons", "words in": "minutes"}[what]
     return Draft(
