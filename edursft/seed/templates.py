@@ -744,17 +744,32 @@ def perimeter_polygon(rng: random.Random, level: int) -> Draft:
     )
 
 
+PYTHAGOREAN_TRIPLES = ((3, 4, 5), (5, 12, 13), (8, 15, 17), (7, 24, 25), (20, 21, 29), (9, 40, 41))
+
+
 def pythagorean(rng: random.Random, level: int) -> Draft:
-    a, b, c = rng.choice(((3, 4, 5), (5, 12, 13), (8, 15, 17), (7, 24, 25)))
+    """Whole-number triples only: a generator can learn which roots come out whole, not compute one."""
+    a, b, c = rng.choice(PYTHAGOREAN_TRIPLES[: _scale(level, 2, 4, 6)])
     k = rng.randint(1, _scale(level, 2, 4, 6))
     a, b, c = a * k, b * k, c * k
+    if rng.random() < 0.5:
+        a, b = b, a
+    if rng.random() < 0.5:
+        return Draft(
+            f"A right triangle has legs of {a} and {b}. How long is the hypotenuse?",
+            f"a^2 + b^2 = {a}*{a} + {b}*{b} = <<{a}*{a}+{b}*{b}={c * c}>>{c * c}. "
+            f"The hypotenuse is its square root: sqrt({c * c}) = <<sqrt({c * c})={c}>>{c}.",
+            str(c),
+            "Square the legs, add, and take the square root.",
+            (Mistake(str(a + b), "The hypotenuse is not the sum of the legs; use a^2 + b^2 = c^2."),),
+        )
     return Draft(
-        f"A right triangle has legs of {a} and {b}. How long is the hypotenuse?",
-        f"a^2 + b^2 = {a}*{a} + {b}*{b} = <<{a}*{a}+{b}*{b}={c * c}>>{c * c}. "
-        f"Since {c} * {c} = {c * c}, the hypotenuse is {c * c} / {c} = <<{c * c}/{c}={c}>>{c}.",
-        str(c),
-        "Square the legs, add, and take the square root.",
-        (Mistake(str(a + b), "The hypotenuse is not the sum of the legs; use a^2 + b^2 = c^2."),),
+        f"A right triangle has a hypotenuse of {c} and one leg of {a}. How long is the other leg?",
+        f"c^2 - a^2 = {c}*{c} - {a}*{a} = <<{c}*{c}-{a}*{a}={b * b}>>{b * b}. "
+        f"The other leg is its square root: sqrt({b * b}) = <<sqrt({b * b})={b}>>{b}.",
+        str(b),
+        "The hypotenuse is the longest side: subtract the squares, then take the square root.",
+        (Mistake(str(c - a), "Subtract the squares, not the lengths: b^2 = c^2 - a^2."),),
     )
 
 

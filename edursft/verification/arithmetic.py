@@ -1,14 +1,18 @@
 """Exact, safe evaluation of plain arithmetic such as GSM8K's ``<<16-3-4=9>>``.
 
 Calculator steps are re-computed with :class:`fractions.Fraction` over a walked
-Python AST instead of ``eval``: only numbers, + - * / // % ** and brackets are
-accepted, so a hostile string can neither run code nor ask for a number with a
+Python AST instead of ``eval``: only numbers, + - * / // % **, ``sqrt`` and brackets
+are accepted, so a hostile string can neither run code nor ask for a number with a
 billion digits. Exact rationals mean ``0.1+0.2=0.3`` holds, as a person expects.
+A square root must come out rational (``sqrt(169)=13``): an irrational one is
+refused rather than approximated, because a rounded root would let ``sqrt(170)=13``
+pass the rounding rule and a generated exercise state a wrong length as exact.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -26,6 +30,8 @@ class NotArithmeticError(ValueError):
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*%")
+_ROOT_OF_NUMBER = re.compile(r"√\s*(\d+(?:\.\d+)?)")
+_PLAIN = re.compile(r"(?:[\d\s.+\-*/%()]|sqrt)+")
 
 
 def normalise_arithmetic(text: str) -> str:
@@ -35,6 +41,7 @@ def normalise_arithmetic(text: str) -> str:
     text = _THOUSANDS.sub("", text)
     # "3 x 4" and "3x4" between numbers or brackets mean multiplication in GSM8K.
     text = re.sub(r"(?<=[\d)])\s*[xX]\s*(?=[\d(.])", "*", text)
+    text = _ROOT_OF_NUMBER.sub(r"sqrt(\1)", text).replace("√", "sqrt")
     return _PERCENT.sub(r"(\1/100)", text)
 
 
@@ -50,6 +57,15 @@ def _check_size(value: Fraction) -> Fraction:
     if abs(value.numerator) > limit * max(1, value.denominator) or value.denominator > limit:
         raise NotArithmeticError("number too large")
     return value
+
+
+def _square_root(value: Fraction) -> Fraction:
+    if value < 0:
+        raise NotArithmeticError("square root of a negative number")
+    top, bottom = math.isqrt(value.numerator), math.isqrt(value.denominator)
+    if top * top != value.numerator or bottom * bottom != value.denominator:
+        raise NotArithmeticError(f"the square root of {value} is not a whole number or a fraction")
+    return Fraction(top, bottom)
 
 
 def _evaluate(node: ast.AST) -> Fraction:
@@ -81,6 +97,14 @@ def _evaluate(node: ast.AST) -> Fraction:
             if left == 0 and right < 0:
                 raise NotArithmeticError("division by zero")
             return _check_size(left ** int(right))
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "sqrt"
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        return _square_root(_evaluate(node.args[0]))
     raise NotArithmeticError(f"unsupported element {type(node).__name__}")
 
 
@@ -89,7 +113,7 @@ def evaluate_arithmetic(text: str) -> Fraction:
     if len(text) > MAX_EXPRESSION_CHARS:
         raise NotArithmeticError("expression too long")
     source = normalise_arithmetic(text)
-    if not re.fullmatch(r"[\d\s.+\-*/%()]+", source):
+    if not _PLAIN.fullmatch(source):
         raise NotArithmeticError(f"not plain arithmetic: {text!r}")
     try:
         tree = ast.parse(source, mode="eval")

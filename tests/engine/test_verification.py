@@ -151,6 +151,19 @@ def test_rounded_results_are_accepted_but_wrong_rounding_is_not() -> None:
     assert not check_worked_solution("Each gets 10/3 = <<10/3=3.34>>3.34 cups.", "3.34").ok
 
 
+def test_square_roots_must_come_out_whole_or_a_fraction() -> None:
+    assert check_worked_solution(
+        "5*5 + 12*12 = <<5*5+12*12=169>>169. sqrt(169) = <<sqrt(169)=13>>13.", "13"
+    ).ok
+    assert check_worked_solution("The side is <<√(144)=12>>12.", "12").ok
+    assert check_worked_solution("The scale is <<sqrt(9/4)=1.5>>1.5.", "1.5").ok
+    # An irrational root is refused, never rounded into a whole answer.
+    result = check_worked_solution("sqrt(170) = <<sqrt(170)=13>>13.", "13")
+    assert not result.ok and "not a whole number" in result.reason
+    assert not check_worked_solution("<<sqrt(-4)=2>>2", "2").ok
+    assert not check_worked_solution("<<abs(-4)=4>>4", "4").ok
+
+
 @pytest.mark.parametrize(
     "hostile",
     [
