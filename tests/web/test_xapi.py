@@ -118,6 +118,16 @@ def test_answer_naming_a_skill_category_becomes_a_record_for_that_skill(xapi):
     assert LearningRecord.objects.get().skill == skill
 
 
+def test_a_single_category_activity_is_stored_as_a_list_and_names_the_skill(xapi):
+    skill = SkillFactory(name="Circle Graph")
+    category = {"id": "https://school.example/skills/Circle%20Graph"}
+    response = xapi("post", answer(context={"contextActivities": {"category": category}}))
+    assert response.status_code == 200
+    assert LearningRecord.objects.get().skill == skill
+    stored = xapi("get", statementId=response.json()[0]).json()
+    assert stored["context"]["contextActivities"]["category"] == [category]
+
+
 def test_statement_about_unknown_activity_is_kept_without_a_record(xapi):
     assert xapi("post", answer()).status_code == 200
     assert Statement.objects.count() == 1
@@ -152,6 +162,34 @@ def test_voiding_before_the_target_arrives_still_voids_it(xapi):
     xapi("post", voiding)
     xapi("post", answer(id=target))
     assert Statement.objects.get(id=target).voided is True
+
+
+def test_voiding_in_the_same_batch_as_the_target_leaves_no_record(xapi):
+    item = ItemFactory()
+    target = answer(item.pk, id=str(uuid.uuid4()))
+    voiding = {
+        "actor": {"mbox": "mailto:teacher@example.org"},
+        "verb": {"id": VOIDED},
+        "object": {"objectType": "StatementRef", "id": target["id"]},
+    }
+    assert xapi("post", [target, voiding]).status_code == 200
+    assert Statement.objects.get(id=target["id"]).voided is True
+    assert LearningRecord.objects.count() == 0
+
+
+def test_voiding_a_voiding_statement_of_the_same_batch_is_400(xapi):
+    first = xapi("post", answer()).json()[0]
+    void = {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:t@example.org"},
+        "verb": {"id": VOIDED},
+        "object": {"objectType": "StatementRef", "id": first},
+    }
+    again = {**void, "id": str(uuid.uuid4()), "object": {"objectType": "StatementRef", "id": void["id"]}}
+    response = xapi("post", [void, again])
+    assert response.status_code == 400
+    assert response.json()["statement_index"] == 1 and response.json()["field"] == "object.id"
+    assert Statement.objects.count() == 1
 
 
 def test_a_voiding_statement_cannot_be_voided(xapi):
@@ -273,6 +311,26 @@ MALFORMED = [
     ("bad registration", "context.registration", lambda s: {**s, "context": {"registration": "abc"}}),
     ("bad version", "version", lambda s: {**s, "version": "2.0.0"}),
     ("voiding without StatementRef", "object.objectType", lambda s: {**s, "verb": {"id": VOIDED}}),
+    ("context statement as text", "context.statement", lambda s: {**s, "context": {"statement": "x"}}),
+    (
+        "context statement not a StatementRef",
+        "context.statement.objectType",
+        lambda s: {**s, "context": {"statement": {"id": str(uuid.uuid4())}}},
+    ),
+    ("team as text", "context.team", lambda s: {**s, "context": {"team": "7B"}}),
+    (
+        "team that is an Agent",
+        "context.team.objectType",
+        lambda s: {**s, "context": {"team": {"mbox": "mailto:a@b.org"}}},
+    ),
+    ("revision not text", "context.revision", lambda s: {**s, "context": {"revision": 5}}),
+    ("platform not text", "context.platform", lambda s: {**s, "context": {"platform": []}}),
+    ("attachment as text", "attachments[0]", lambda s: {**s, "attachments": ["x"]}),
+    (
+        "attachment without usageType",
+        "attachments[0].usageType",
+        lambda s: {**s, "attachments": [{"display": {"en": "x"}, "contentType": "text/plain"}]},
+    ),
 ]
 
 

@@ -3,7 +3,8 @@
 Rules (xAPI 1.0.3, Communication 2.1): a statement without an id gets one;
 the same id with the same content stores nothing new; the same id with other
 content is a conflict (409); two statements with one id in a batch is a bad
-request; a voiding statement marks its target voided, whenever either arrives.
+request; a voiding statement marks its target voided, whenever either arrives
+(before it, after it, or in the same batch).
 """
 
 from __future__ import annotations
@@ -70,12 +71,33 @@ def _check_lengths(index: int, statement: dict[str, Any]) -> None:
             raise StatementError(index, field, f"must identify it in at most {MAX_LENGTHS[field]} characters")
 
 
+def _activities_as_lists(statement: dict[str, Any]) -> dict[str, Any]:
+    """The statement with every contextActivities value an array (also in a SubStatement).
+
+    xAPI 1.0.3 (Data 2.4.6.2) lets a client send one Activity where an array is
+    meant, and requires the LRS to return arrays; storing them so means readers
+    of the stored data (records, GET) see one shape.
+    """
+    result = dict(statement)
+    if isinstance(result.get("context"), dict) and isinstance(
+        result["context"].get("contextActivities"), dict
+    ):
+        activities = result["context"]["contextActivities"]
+        result["context"] = {
+            **result["context"],
+            "contextActivities": {k: v if isinstance(v, list) else [v] for k, v in activities.items()},
+        }
+    if isinstance(result.get("object"), dict) and result["object"].get("objectType") == "SubStatement":
+        result["object"] = _activities_as_lists(result["object"])
+    return result
+
+
 def _prepare(raw: list[Any], client: XapiClient | None, put_id: str | None) -> list[Statement]:
     now = timezone.now()
     prepared: list[Statement] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
-        statement = validate_statement(item, index)
+        statement = _activities_as_lists(validate_statement(item, index))
         if put_id is not None:
             if "id" in statement and str(uuid.UUID(statement["id"])) != put_id:
                 raise StatementError(index, "id", "differs from the statementId parameter")
@@ -147,13 +169,16 @@ def _store(prepared: list[Statement]) -> StoreResult:
         new_ids = {s.id for s in new}
         targets = {s.voids: i for i, s in enumerate(prepared) if s.voids and s.id in new_ids}
         if targets:
-            voiding_targets = Statement.objects.filter(id__in=targets, verb_id=VOIDED_VERB).values_list(
+            # A voiding statement is one stored already or one arriving in this batch.
+            voiding_here = {s.id for s in prepared if s.voids}
+            stored_voiding = Statement.objects.filter(id__in=targets, verb_id=VOIDED_VERB).values_list(
                 "id", flat=True
             )
-            for target in voiding_targets:
+            for target in sorted((set(stored_voiding) | voiding_here) & set(targets), key=targets.get):
                 raise StatementError(targets[target], "object.id", "a voiding statement cannot be voided")
         for statement in new:
-            statement.voided = statement.id in already_voided
+            # Voided by an earlier request, or by a voiding statement in this very batch.
+            statement.voided = statement.id in already_voided or statement.id in targets
         insert_new(Statement, new)
         if targets:
             Statement.objects.filter(id__in=targets).update(voided=True)

@@ -264,6 +264,20 @@ class _Checker:
                 self.uuid(context["registration"], f"{dot}context.registration")
             if "instructor" in context:
                 self.agent(context["instructor"], f"{dot}context.instructor")
+            if "team" in context:
+                team = self.obj(context["team"], f"{dot}context.team")
+                if team.get("objectType") != "Group":
+                    self.fail(f"{dot}context.team.objectType", "must be Group")
+                self.agent(team, f"{dot}context.team")
+            for text in ("revision", "platform"):
+                if text in context and not isinstance(context[text], str):
+                    self.fail(f"{dot}context.{text}", "must be a string")
+            if "statement" in context:
+                ref = self.obj(context["statement"], f"{dot}context.statement")
+                if ref.get("objectType") != "StatementRef":
+                    self.fail(f"{dot}context.statement.objectType", "must be StatementRef")
+                self.only(ref, {"objectType", "id"}, f"{dot}context.statement")
+                self.uuid(ref.get("id"), f"{dot}context.statement.id")
             if "contextActivities" in context:
                 activities = self.obj(context["contextActivities"], f"{dot}context.contextActivities")
                 self.only(
@@ -282,6 +296,30 @@ class _Checker:
                 self.fail(f"{dot}context.language", "must be an RFC 5646 language tag")
             if "extensions" in context:
                 self.extensions(context["extensions"], f"{dot}context.extensions")
+
+    def attachment(self, value: Any, field: str) -> None:
+        """An attachment's metadata (xAPI 1.0.3 Data 2.4.11); the content itself is not accepted here."""
+        attachment = self.obj(value, field)
+        self.only(
+            attachment,
+            {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"},
+            field,
+        )
+        self.iri(attachment.get("usageType"), f"{field}.usageType")
+        if "display" not in attachment:
+            self.fail(f"{field}.display", "is required")
+        self.language_map(attachment["display"], f"{field}.display")
+        if "description" in attachment:
+            self.language_map(attachment["description"], f"{field}.description")
+        if not isinstance(attachment.get("contentType"), str) or not attachment["contentType"]:
+            self.fail(f"{field}.contentType", "must be an Internet Media Type such as image/png")
+        length = attachment.get("length")
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            self.fail(f"{field}.length", "must be a whole number of octets")
+        if not isinstance(attachment.get("sha2"), str) or not attachment["sha2"]:
+            self.fail(f"{field}.sha2", "must be the SHA-2 hash of the content")
+        if "fileUrl" in attachment:
+            self.iri(attachment["fileUrl"], f"{field}.fileUrl")
 
     def score(self, value: Any, field: str) -> None:
         score = self.obj(value, field)
@@ -327,8 +365,11 @@ def validate_statement(statement: Any, index: int) -> dict[str, Any]:
         isinstance(statement["version"], str) and re.match(r"^1\.0(\.\d+)?$", statement["version"])
     ):
         check.fail("version", "must be a 1.0.x version string")
-    if "attachments" in statement and not isinstance(statement["attachments"], list):
-        check.fail("attachments", "must be a list")
+    if "attachments" in statement:
+        if not isinstance(statement["attachments"], list):
+            check.fail("attachments", "must be a list")
+        for i, attachment in enumerate(statement["attachments"]):
+            check.attachment(attachment, f"attachments[{i}]")
     return statement
 
 
