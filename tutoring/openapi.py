@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from tutoring.xapi.selectors import MAX_LIMIT
+from tutoring.xapi.selectors import MAX_LIMIT, ONLY_VALUE
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -316,6 +316,7 @@ def document() -> dict[str, Any]:
                 },
                 "get": {
                     "summary": "One statement by id, or a filtered page of statements (newest first)",
+                    "description": "Any other query parameter is 400, naming it.",
                     "operationId": "getStatements",
                     "security": [{"clientCredentials": []}],
                     "parameters": [
@@ -346,6 +347,14 @@ def document() -> dict[str, Any]:
                         ),
                         _query("ascending", "Oldest first when true.", {"type": "boolean"}),
                         _query("cursor", "Opaque cursor from a previous page's `more` link."),
+                        *(
+                            _query(
+                                name,
+                                f"Only {value} is supported (else 400).",
+                                {"type": "string", "enum": [value]},
+                            )
+                            for name, value in ONLY_VALUE.items()
+                        ),
                     ],
                     "responses": {
                         "200": _json(

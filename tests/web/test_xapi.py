@@ -359,3 +359,27 @@ def test_duplicate_ids_within_a_batch_are_400(xapi):
         "field": "id",
         "message": "appears more than once in this batch",
     }
+
+
+def test_an_unknown_query_parameter_is_400_naming_it_not_ignored(xapi):
+    xapi("post", answer(email="s0@example.org"))
+    response = xapi("get", agnet=json.dumps({"mbox": "mailto:s1@example.org"}))
+    assert response.status_code == 400 and response.json()["field"] == "agnet"
+
+
+def test_a_parameter_with_a_statement_id_is_400(xapi):
+    statement_id = xapi("post", answer()).json()[0]
+    response = xapi("get", statementId=statement_id, verb=ANSWERED)
+    assert response.status_code == 400 and response.json()["field"] == "verb"
+
+
+def test_xapi_parameters_are_accepted_with_the_value_this_server_honours(xapi):
+    statement_id = xapi("post", answer()).json()[0]
+    assert xapi("get", statementId=statement_id, format="exact", attachments="false").status_code == 200
+    response = xapi("get", related_activities="true")
+    assert response.status_code == 400 and response.json()["field"] == "related_activities"
+
+
+def test_ascending_must_be_true_or_false(xapi):
+    response = xapi("get", ascending="yes")
+    assert response.status_code == 400 and response.json()["field"] == "ascending"

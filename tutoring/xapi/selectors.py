@@ -42,6 +42,37 @@ def single_statement(statement_id: str, *, voided: bool) -> dict[str, Any] | Non
     return found
 
 
+FILTERS = ("agent", "verb", "activity", "registration", "since", "until", "limit", "ascending", "cursor")
+# Parameters of xAPI 1.0.3 this LRS honours only with the value that describes what it does.
+ONLY_VALUE = {
+    "format": "exact",
+    "attachments": "false",
+    "related_activities": "false",
+    "related_agents": "false",
+}
+
+
+def check_parameters(params: dict[str, str]) -> None:
+    """Refuse parameters the resource does not know or cannot honour (xAPI 1.0.3 Communication 3.2).
+
+    A misspelt filter that were ignored would answer with every statement, as if it had matched.
+    """
+    single = [name for name in ("statementId", "voidedStatementId") if name in params]
+    for name, value in params.items():
+        if name in ONLY_VALUE:
+            if value.lower() != ONLY_VALUE[name]:
+                raise QueryError(name, f"only {ONLY_VALUE[name]} is supported")
+        elif name in single:
+            if len(single) > 1:
+                raise QueryError(name, "give statementId or voidedStatementId, not both")
+        elif single:
+            raise QueryError(name, f"cannot be combined with {single[0]}")
+        elif name not in FILTERS:
+            raise QueryError(name, "is not a parameter of the statements resource")
+    if params.get("ascending", "false").lower() not in ("true", "false"):
+        raise QueryError("ascending", "must be true or false")
+
+
 def _encode_cursor(statement: Statement) -> str:
     raw = json.dumps([statement.stored.isoformat(), str(statement.id)])
     return base64.urlsafe_b64encode(raw.encode()).decode()

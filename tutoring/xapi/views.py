@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tutoring.xapi.decorators import authorize_client, error, json_body, rate_limit, xapi_version
-from tutoring.xapi.selectors import QueryError, query_statements, single_statement
+from tutoring.xapi.selectors import QueryError, check_parameters, query_statements, single_statement
 from tutoring.xapi.services import StatementConflict, store_statements
 from tutoring.xapi.validation import StatementError
 
@@ -33,6 +33,7 @@ def _store(request: HttpRequest, statements: list, put_id: str | None = None) ->
 def _get(request: HttpRequest) -> HttpResponse:
     params = request.GET.dict()
     try:
+        check_parameters(params)
         for name, voided in (("statementId", False), ("voidedStatementId", True)):
             if name in params:
                 found = single_statement(params[name], voided=voided)
