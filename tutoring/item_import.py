@@ -80,15 +80,30 @@ def _text(value: object) -> str:
     return str(value or "").replace("\\n", "\n").strip()
 
 
+def _list(record: dict, key: str, *, item_type: type, required: bool = True) -> list:
+    """``record[key]`` as a list of ``item_type``, or a ValueError naming the field.
+
+    A string where a list belongs would otherwise be read character by character.
+    """
+    value = record[key] if required else record.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
+        raise ValueError(f"field {key!r} must be a list of {item_type.__name__}s")
+    if required and not value:
+        raise ValueError(f"field {key!r} is empty")
+    return value
+
+
 def _oatutor_hints(hints: list) -> list[dict]:
     """Hints and scaffolds in order; a hint's sub-hints follow it."""
     flat = []
     for hint in hints:
+        if not isinstance(hint, dict) or "type" not in hint:
+            raise ValueError("each entry of 'hints' must be an object with a 'type'")
         entry = {"type": hint["type"], "title": _text(hint.get("title")), "text": _text(hint.get("text"))}
         if hint["type"] == "scaffold":
-            entry["answer"] = _text((hint.get("answers") or [""])[0])
+            entry["answer"] = _text((_list(hint, "answers", item_type=object, required=False) or [""])[0])
         flat.append(entry)
-        flat.extend(_oatutor_hints(hint.get("sub_hints") or []))
+        flat.extend(_oatutor_hints(_list(hint, "sub_hints", item_type=dict, required=False)))
     return flat
 
 
@@ -107,12 +122,12 @@ def _parse_oatutor(record: dict) -> ParsedItem:
         source_ref=f"oatutor:{record['id']}",
         title=_text(record["problem_title"]) or _text(record["lesson"]),
         text="\n".join(p for p in parts if p),
-        answer=_text(record["answers"][0]),
+        answer=_text(_list(record, "answers", item_type=object)[0]),
         answer_type=answer_type,
-        choices=[_text(c) for c in record.get("choices") or []],
-        hints=_oatutor_hints(record.get("hints") or []),
+        choices=[_text(c) for c in _list(record, "choices", item_type=object, required=False)],
+        hints=_oatutor_hints(_list(record, "hints", item_type=object, required=False)),
         solution="",
-        skills=[(f"oatutor:{s}", _humanise(s)) for s in record["skills"]],
+        skills=[(f"oatutor:{s}", _humanise(s)) for s in _list(record, "skills", item_type=str)],
         license=OATUTOR_LICENSE,
         attribution=OATUTOR_ATTRIBUTION,
     )
@@ -156,12 +171,20 @@ def parse_corpus(path: str | Path, fmt: str) -> list[ParsedItem]:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     split = path.name.split(".")[0]
     parsed = []
+    first_line: dict[str, int] = {}  # source_ref -> the line that defined it
     for number, line in _lines(path):
         try:
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise ValueError("the line is not a JSON object")
-            parsed.append(_parse_oatutor(record) if fmt == "oatutor" else _parse_gsm8k(record, split, number))
+            item = _parse_oatutor(record) if fmt == "oatutor" else _parse_gsm8k(record, split, number)
+            if item.source_ref in first_line:
+                # Items are keyed by it: a second one would be a database error, not a line number.
+                raise ValueError(
+                    f"id {item.source_ref!r} already appears on line {first_line[item.source_ref]}"
+                )
+            first_line[item.source_ref] = number
+            parsed.append(item)
         except json.JSONDecodeError as error:
             raise ItemImportError(path, number, f"not valid JSON ({error.msg})") from error
         except KeyError as error:

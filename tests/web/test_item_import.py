@@ -116,3 +116,48 @@ def test_the_command_reports_counts_and_refuses_bad_files(oatutor, tmp_path, cap
     bad.write_text("[1, 2]\n")
     with pytest.raises(CommandError, match="line 1"):
         call_command("import_items", "--format", "oatutor", str(bad))
+
+
+def _oatutor_record(ident: str = "q1", **changes) -> dict:
+    record = {
+        "id": ident,
+        "problem_type": "TextBox",
+        "answer_type": "arithmetic",
+        "problem_title": "Add",
+        "lesson": "Sums",
+        "problem_body": "What is 2 + 3?",
+        "answers": ["$$5$$"],
+        "skills": ["addition"],
+        "hints": [{"type": "hint", "text": "Count on from 2."}],
+    }
+    return {**record, **changes}
+
+
+def _write(path: Path, *records: dict) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_an_id_repeated_in_the_file_names_both_lines_and_writes_nothing(tmp_path):
+    path = _write(
+        tmp_path / "items.jsonl", _oatutor_record("q1"), _oatutor_record("q2"), _oatutor_record("q1")
+    )
+    with pytest.raises(ItemImportError, match="line 3: id 'oatutor:q1' already appears on line 1"):
+        import_items(path, "oatutor")
+    assert Item.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"answers": []}, "field 'answers' is empty"),
+        ({"skills": "addition"}, "field 'skills' must be a list of strs"),
+        ({"hints": ["Count on from 2."]}, "each entry of 'hints' must be an object"),
+    ],
+    ids=["no answer", "skills as text", "hint as text"],
+)
+def test_a_malformed_oatutor_field_is_named_with_its_line(tmp_path, change, message):
+    path = _write(tmp_path / "items.jsonl", _oatutor_record("q1"), _oatutor_record("q2", **change))
+    with pytest.raises(ItemImportError, match=f"line 2: {message}"):
+        import_items(path, "oatutor")
+    assert Item.objects.count() == 0
