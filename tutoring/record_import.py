@@ -127,7 +127,7 @@ def import_dkvmn(
     with transaction.atomic():
         skills, skills_created = _skills(dataset, {int(s) for seq in sequences for s in seq.skills}, names)
         keys = {f"dkvmn:{stem}:{seq.index}": seq for seq in sequences}
-        existing = set(Profile.objects.filter(external_id__in=keys).values_list("external_id", flat=True))
+        existing = dict(Profile.objects.filter(external_id__in=keys).values_list("external_id", "user_id"))
         todo = {key: seq for key, seq in keys.items() if key not in existing}
         unusable = make_password(None)  # imported students sign in only once an admin sets a password
         usernames = {key: f"{dataset}-{stem}-{seq.index:05d}"[:150] for key, seq in todo.items()}
@@ -156,8 +156,9 @@ def import_dkvmn(
         )
         created = _insert_records(todo, {key: users[usernames[key]] for key in todo}, skills)
         if classroom:
+            # Every student of the file joins the class, also those an earlier import created.
             room, _ = Classroom.objects.get_or_create(name=classroom)
-            room.students.add(*users.values())
+            room.students.add(*users.values(), *existing.values())
     return ImportSummary(
         students_created=len(todo),
         students_skipped=len(existing),

@@ -75,3 +75,12 @@ def test_assistments_2009_train_split_imports_completely_and_once():
     again = import_dkvmn(data, names)
     assert (again.students_created, again.records_created) == (0, 0)
     assert LearningRecord.objects.count() == 224218
+
+
+def test_reimporting_into_a_class_adds_the_students_an_earlier_import_created(tmp_path):
+    data = write(tmp_path, "2\n1,2\n1,1\n1\n3\n0\n")
+    import_dkvmn(data)
+    again = import_dkvmn(data, classroom="Year 8")
+    assert again.students_skipped == 2
+    assert Classroom.objects.get(name="Year 8").students.count() == 2
+    assert LearningRecord.objects.count() == 3
