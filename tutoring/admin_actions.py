@@ -21,9 +21,17 @@ from tutoring.models import Profile, Role, XapiClient
 from tutoring.xapi.credentials import revoke_client
 
 
+def _students_only(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, done: str) -> list:
+    """The selected students' profiles; the admin is told which selected profiles were left out and why."""
+    others = [str(p) for p in queryset.exclude(role=Role.STUDENT).select_related("user")]
+    if others:
+        modeladmin.message_user(request, f"Not {done} (not students): {', '.join(others)}.", messages.WARNING)
+    return list(queryset.filter(role=Role.STUDENT).select_related("user"))
+
+
 @admin.action(description="Download the selected students' data (JSON)", permissions=["view"])
 def export_students(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-    profiles = queryset.filter(role=Role.STUDENT).select_related("user")
+    profiles = _students_only(modeladmin, request, queryset, "exported")
     data = {p.user.get_username(): export_student(p.user, request.user) for p in profiles}
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
@@ -38,7 +46,6 @@ def erase_students(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> HttpResponse | None:
     """Ask for confirmation first, as Django's own delete action does."""
-    profiles = list(queryset.filter(role=Role.STUDENT).select_related("user"))
     if request.POST.get("confirmed") != "yes":
         return TemplateResponse(
             request,
@@ -46,11 +53,13 @@ def erase_students(
             {
                 **modeladmin.admin_site.each_context(request),
                 "title": "Erase students",
-                "profiles": profiles,
+                "profiles": list(queryset.filter(role=Role.STUDENT).select_related("user")),
+                "others": list(queryset.exclude(role=Role.STUDENT).select_related("user")),
                 "opts": modeladmin.model._meta,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+    profiles = _students_only(modeladmin, request, queryset, "erased")
     for profile in profiles:
         erase_student(profile.user, request.user)
     modeladmin.message_user(request, f"Erased {len(profiles)} student(s) and their data.", messages.SUCCESS)

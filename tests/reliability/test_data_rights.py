@@ -121,3 +121,16 @@ def test_admin_actions_only_touch_students(client):
     )
     assert get_user_model().objects.filter(username="t").exists()
     assert student()  # students still erasable afterwards: the action did not fail half-way
+
+
+def test_admin_is_told_which_selected_profiles_were_left_alone(client, ada):
+    teacher_profile = Profile.objects.create(
+        user=get_user_model().objects.create(username="tess"), role="teacher"
+    )
+    client.force_login(school_admin())
+    form = {"action": "erase_students", "_selected_action": [ada.profile.pk, teacher_profile.pk]}
+    confirm = client.post("/admin/tutoring/profile/", form)
+    assert b"not students" in confirm.content and b"tess (Teacher)" in confirm.content
+    done = client.post("/admin/tutoring/profile/", {**form, "confirmed": "yes"}, follow=True)
+    assert "Not erased (not students): tess (Teacher)." in [str(m) for m in done.context["messages"]]
+    assert get_user_model().objects.filter(username="tess").exists()
