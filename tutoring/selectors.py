@@ -18,7 +18,7 @@ from tutoring.models import (
     Recommendation,
     Skill,
 )
-from tutoring.permissions import classrooms_of, criteria_sets_of, reviewable_items
+from tutoring.permissions import classrooms_of, criteria_sets_of, reviewable_items, visible_to_students
 
 
 def recommendations_for(student: AbstractBaseUser) -> QuerySet[Recommendation]:
@@ -29,6 +29,11 @@ def recommendations_for(student: AbstractBaseUser) -> QuerySet[Recommendation]:
         .prefetch_related("item__skills")
         .order_by("rank")
     )
+
+
+def has_practice_items() -> bool:
+    """Whether any approved item practises a skill, so an empty list means the student is done."""
+    return visible_to_students().filter(skills__isnull=False).exists()
 
 
 def recommendations_stale(student: AbstractBaseUser) -> bool:

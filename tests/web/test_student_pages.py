@@ -150,3 +150,19 @@ def test_the_answer_page_says_how_mastery_of_each_skill_moved(client, school):
     client.force_login(school.sam)
     page = _answer(client, school.exercise, "7/8").content.decode()
     assert "Your mastery now: Equivalent Fractions 0.67." in page
+
+
+def test_a_student_who_mastered_every_practised_skill_is_told_so_not_that_the_bank_is_empty(client, school):
+    for skill in (school.fractions, school.percents):
+        Mastery.objects.create(student=school.sam, skill=skill, value=0.99)
+    client.force_login(school.sam)
+    page = client.get(reverse("home")).content.decode()
+    assert "skills you have already mastered" in page
+    assert "no approved items" not in page
+
+
+def test_a_student_is_told_when_the_bank_has_nothing_to_practise_yet(client, school):
+    Item.objects.update(status=Item.Status.REJECTED)
+    client.force_login(school.sam)
+    page = client.get(reverse("home")).content.decode()
+    assert "there are no approved items to practise with" in page

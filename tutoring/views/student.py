@@ -16,7 +16,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """Recommended items with the reason for each, recomputed when the student has answered since."""
     if selectors.recommendations_stale(request.user):
         refresh_recommendations([request.user.pk])
-    context = {"recommendations": selectors.recommendations_for(request.user)}
+    recommendations = selectors.recommendations_for(request.user)
+    context = {
+        "recommendations": recommendations,
+        "bank_is_empty": not recommendations and not selectors.has_practice_items(),
+    }
     return render(request, "tutoring/student/home.html", context)
 
 
