@@ -7,6 +7,7 @@ import json
 from django import forms
 
 from tutoring.models import Classroom, CriteriaSet, Item, Skill
+from tutoring.xapi.decorators import parse_json
 
 
 class AnswerForm(forms.Form):
@@ -90,12 +91,16 @@ class CriteriaForm(forms.ModelForm):
             self.fields["spec_text"].initial = json.dumps(self.instance.spec, indent=2)
 
     def clean_spec_text(self) -> dict:
+        text = self.cleaned_data["spec_text"]
         try:
-            spec = json.loads(self.cleaned_data["spec_text"])
+            # Strict: NaN, Infinity and \u0000 parse in Python but PostgreSQL's jsonb cannot store them.
+            spec = parse_json(text.encode())
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 f"Not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
             ) from error
+        except ValueError as error:
+            raise forms.ValidationError(f"Not valid JSON: {error}.") from error
         if not isinstance(spec, dict):
             raise forms.ValidationError("The specification must be a JSON object.")
         return spec

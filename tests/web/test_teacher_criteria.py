@@ -36,6 +36,18 @@ def test_text_that_is_not_json_is_reported_at_the_specification_field(client, sc
     assert not CriteriaSet.objects.filter(name="Broken").exists()
 
 
+def test_a_nul_character_in_the_specification_is_refused_at_its_field(client, school, valid_spec):
+    # PostgreSQL's jsonb cannot store U+0000: saving it would be a server error there.
+    spec = {
+        **valid_spec,
+        "criteria": [{"name": "banned_terms", "weight": 1.0, "params": {"terms": ["a\x00b"]}}],
+    }
+    client.force_login(school.tina)
+    page = _post(client, reverse("teacher-criteria-new"), spec).content.decode()
+    assert 'id="id_spec_text_error"' in page and "NUL character" in page
+    assert not CriteriaSet.objects.filter(name="Fractions practice").exists()
+
+
 def test_saving_a_valid_specification_stores_it_and_audits_it(client, school, valid_spec):
     client.force_login(school.tina)
     response = _post(
