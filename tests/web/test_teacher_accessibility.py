@@ -35,6 +35,26 @@ class _Controls(HTMLParser):
         ]
 
 
+class _Ids(HTMLParser):
+    """Collects element ids and the ids that aria-describedby attributes point at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.described_by: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(found["id"])
+        self.described_by += (found.get("aria-describedby") or "").split()
+
+    def problems(self) -> list[str]:
+        duplicated = sorted({i for i in self.ids if self.ids.count(i) > 1})
+        dangling = [i for i in self.described_by if i not in self.ids]
+        return [f"duplicate id {i}" for i in duplicated] + [f"describedby {i} is missing" for i in dangling]
+
+
 def _pages(school):
     return {
         school.sam: [
@@ -79,3 +99,18 @@ def test_every_chart_has_its_data_table_beneath(client, school):
         client.force_login(user)
         page = client.get(url).content.decode()
         assert page.index('id="mastery-chart"') < page.index('id="mastery-history"'), url
+
+
+def test_field_errors_are_one_element_each_that_the_field_points_at(client, school):
+    """Screen readers read a field's errors through aria-describedby; the ids must exist once."""
+    client.force_login(school.tina)
+    item_form = client.post(
+        reverse("teacher-item-new"),
+        {"kind": "video", "title": "V", "text": "Watch", "url": "not a url", "answer_type": "math"},
+    )
+    dashboard = client.get("/dashboards/outcomes/", {"start": "2026-10-01", "end": "2026-09-01"})
+    for response in (item_form, dashboard):
+        parser = _Ids()
+        parser.feed(response.content.decode())
+        assert parser.described_by, response.request["PATH_INFO"]
+        assert parser.problems() == [], response.request["PATH_INFO"]
