@@ -14,20 +14,36 @@ class AnswerForm(forms.Form):
     response = forms.CharField(label="Your answer", max_length=2000, strip=True)
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _hints_from_text(text: str) -> list[dict]:
-    return [{"type": "hint", "text": line.strip()} for line in text.splitlines() if line.strip()]
+    return [{"type": "hint", "text": line} for line in _lines(text)]
 
 
 class ItemForm(forms.ModelForm):
-    """A teacher's resource or exercise; hints are one per line."""
+    """A teacher's resource or exercise; hints and multiple-choice options are one per line."""
 
     hints_text = forms.CharField(
         label="Hints (one per line, shown in order after wrong answers)",
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    choices_text = forms.CharField(
+        label="Choices (multiple choice: one per line, the expected answer among them)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
     # A teacher who types "khanacademy.org/..." means https (Django 6's default too).
     url = forms.URLField(label="Link (for videos and links)", required=False, assume_scheme="https")
+    # Bounds on the field, so a wrong value is named there rather than as a database constraint.
+    difficulty = forms.FloatField(
+        label="Estimated share of students who answer correctly (0 to 1)",
+        required=False,
+        min_value=0,
+        max_value=1,
+    )
     skills = forms.ModelMultipleChoiceField(
         label="Skills",
         queryset=Skill.objects.order_by("name"),
@@ -43,7 +59,6 @@ class ItemForm(forms.ModelForm):
             "text": "Text (the question, or a description of the resource)",
             "answer": "Expected answer (exercises)",
             "answer_type": "How the answer is checked",
-            "difficulty": "Estimated share of students who answer correctly (0 to 1)",
         }
         widgets = {"text": forms.Textarea(attrs={"rows": 5})}
 
@@ -54,17 +69,25 @@ class ItemForm(forms.ModelForm):
             self.fields["hints_text"].initial = "\n".join(
                 h.get("text", "") if isinstance(h, dict) else str(h) for h in self.instance.hints
             )
+            self.fields["choices_text"].initial = "\n".join(str(c) for c in self.instance.choices)
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("kind") == Item.Kind.EXERCISE and not data.get("answer"):
             self.add_error("answer", "An exercise needs an expected answer.")
+        choices = _lines(data.get("choices_text", ""))
+        if data.get("kind") == Item.Kind.EXERCISE and data.get("answer_type") == "choice":
+            if len(choices) < 2:
+                self.add_error("choices_text", "A multiple-choice exercise needs at least two choices.")
+            elif data.get("answer") and data["answer"].strip() not in choices:
+                self.add_error("choices_text", "The expected answer must be one of the choices.")
         if data.get("kind") in (Item.Kind.VIDEO, Item.Kind.LINK) and not data.get("url"):
             self.add_error("url", "A video or link needs its address.")
         return data
 
     def save(self, commit: bool = True) -> Item:
         self.instance.hints = _hints_from_text(self.cleaned_data.get("hints_text", ""))
+        self.instance.choices = _lines(self.cleaned_data.get("choices_text", ""))
         return super().save(commit=commit)
 
 

@@ -63,6 +63,41 @@ def test_an_exercise_without_an_answer_is_refused_at_the_answer_field(client, sc
     assert not Item.objects.filter(title="No answer").exists()
 
 
+def _new_exercise(client, school, **fields):
+    data = {
+        "kind": "exercise",
+        "title": "Pick",
+        "text": "Which is even?",
+        "answer": "4",
+        "answer_type": "math",
+    }
+    return client.post(reverse("teacher-item-new"), {**data, "skills": [school.fractions.pk], **fields})
+
+
+def test_a_difficulty_outside_0_to_1_is_refused_at_its_field(client, school):
+    client.force_login(school.tina)
+    page = _new_exercise(client, school, difficulty="5").content.decode()
+    assert (
+        '<div id="id_difficulty_error"><p class="error">Ensure this value is less than or equal to 1.' in page
+    )
+    assert not Item.objects.filter(title="Pick").exists()
+
+
+def test_a_multiple_choice_exercise_needs_its_choices_with_the_answer_among_them(client, school):
+    client.force_login(school.tina)
+    page = _new_exercise(client, school, answer_type="choice").content.decode()
+    assert "A multiple-choice exercise needs at least two choices." in page
+    page = _new_exercise(client, school, answer_type="choice", choices_text="3\n5").content.decode()
+    assert "The expected answer must be one of the choices." in page
+    assert not Item.objects.filter(title="Pick").exists()
+    _new_exercise(client, school, answer_type="choice", choices_text="3\n4\n5\n")
+    item = Item.objects.get(title="Pick")
+    assert item.choices == ["3", "4", "5"]
+    client.force_login(school.sam)
+    page = client.get(reverse("student-item", args=[item.pk])).content.decode()
+    assert '<label for="choice-2">4</label>' in page
+
+
 def test_editing_a_resource_is_audited(client, school):
     client.force_login(school.tina)
     client.post(
