@@ -383,3 +383,9 @@ def test_xapi_parameters_are_accepted_with_the_value_this_server_honours(xapi):
 def test_ascending_must_be_true_or_false(xapi):
     response = xapi("get", ascending="yes")
     assert response.status_code == 400 and response.json()["field"] == "ascending"
+
+
+def test_a_query_parameter_on_post_is_400_naming_it_and_stores_nothing(xapi):
+    response = xapi("post", answer(), statementId=str(uuid.uuid4()))
+    assert response.status_code == 400 and response.json()["field"] == "statementId"
+    assert Statement.objects.count() == 0

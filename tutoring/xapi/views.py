@@ -56,6 +56,10 @@ def _get(request: HttpRequest) -> HttpResponse:
 def statements(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _get(request)
+    allowed = {"statementId"} if request.method == "PUT" else set()
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        return error(400, f"{request.method} takes no {unknown[0]} parameter", field=unknown[0])
     if request.method == "PUT":
         statement_id = request.GET.get("statementId")
         if not statement_id:
