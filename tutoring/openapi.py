@@ -229,6 +229,19 @@ STATEMENT_ID = {
 }
 
 
+STORE_HEADERS = {
+    "X-EduRSFT-Statements-Stored": {
+        "description": "How many of the statements were new (the rest were already stored).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-EduRSFT-Learning-Records": {
+        "description": "How many learning records the new statements made: answers (with a result) "
+        "about an item or skill this site knows; other statements are stored without one.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
+
+
 def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "query", "description": description, "schema": schema or {"type": "string"}}
 
@@ -293,6 +306,7 @@ def document() -> dict[str, Any]:
                         "200": _json(
                             {"type": "array", "items": {"type": "string", "format": "uuid"}},
                             "The ids of the statements, in request order (stored or already present).",
+                            STORE_HEADERS,
                         ),
                         **_errors(400, 401, 409, 413, 429),
                     },
@@ -309,7 +323,10 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "204": {
                             "description": "Stored, or already stored with the same content.",
-                            "headers": {"X-Experience-API-Version": {"$ref": "#/components/headers/Version"}},
+                            "headers": {
+                                "X-Experience-API-Version": {"$ref": "#/components/headers/Version"},
+                                **STORE_HEADERS,
+                            },
                         },
                         **_errors(400, 401, 409, 429),
                     },

@@ -134,6 +134,17 @@ def test_statement_about_unknown_activity_is_kept_without_a_record(xapi):
     assert LearningRecord.objects.count() == 0
 
 
+def test_the_response_says_how_many_statements_became_learning_records(xapi):
+    item = ItemFactory()
+    known, unknown = answer(item.pk, id=str(uuid.uuid4())), answer()
+    response = xapi("post", [known, unknown])
+    assert response["X-EduRSFT-Statements-Stored"] == "2"
+    assert response["X-EduRSFT-Learning-Records"] == "1"
+    again = xapi("put", known, statementId=known["id"])
+    assert again.status_code == 204
+    assert (again["X-EduRSFT-Statements-Stored"], again["X-EduRSFT-Learning-Records"]) == ("0", "0")
+
+
 def test_voiding_marks_target_voided_and_removes_its_record(xapi):
     item = ItemFactory()
     target = xapi("post", answer(item.pk)).json()[0]

@@ -15,6 +15,9 @@ from tutoring.xapi.selectors import QueryError, check_parameters, query_statemen
 from tutoring.xapi.services import StatementConflict, store_statements
 from tutoring.xapi.validation import StatementError
 
+STORED_HEADER = "X-EduRSFT-Statements-Stored"
+RECORDS_HEADER = "X-EduRSFT-Learning-Records"
+
 
 def _store(request: HttpRequest, statements: list, put_id: str | None = None) -> HttpResponse:
     if len(statements) > settings.XAPI_MAX_BATCH:
@@ -25,9 +28,12 @@ def _store(request: HttpRequest, statements: list, put_id: str | None = None) ->
         return JsonResponse(problem.as_json(), status=400)
     except StatementConflict as conflict:
         return error(409, str(conflict), statement_index=conflict.index, field="id")
-    if put_id is not None:
-        return HttpResponse(status=204)
-    return JsonResponse(result.ids, safe=False)
+    response = HttpResponse(status=204) if put_id is not None else JsonResponse(result.ids, safe=False)
+    # xAPI fixes the body; these tell a tool how many statements were new and how many became
+    # learning records, so answers about unknown items or without a result are not lost unseen.
+    response[STORED_HEADER] = str(result.created)
+    response[RECORDS_HEADER] = str(result.records)
+    return response
 
 
 def _get(request: HttpRequest) -> HttpResponse:
