@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tutoring.models import AuditEvent, Item
+from tutoring.models import AuditEvent, Classroom, Item
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +14,27 @@ def test_a_teacher_sees_only_the_classes_they_teach(client, school):
     client.force_login(school.tina)
     page = client.get(reverse("teacher-classes")).content.decode()
     assert "Class A" in page and "Class B" not in page
+
+
+def test_a_teacher_without_classes_is_told_who_adds_them(client, school):
+    school.class_a.teachers.clear()
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-classes")).content.decode()
+    assert "You teach no class yet. A school admin adds you to a class." in page
+
+
+def test_an_admin_of_a_school_without_classes_is_pointed_to_where_classes_are_made(client, school):
+    Classroom.objects.all().delete()
+    client.force_login(school.admin)
+    page = client.get(reverse("teacher-classes")).content.decode()
+    assert "There are no classes yet." in page and "You teach no class" not in page
+
+
+def test_a_student_without_mastery_is_described_to_the_teacher_not_addressed(client, school):
+    client.force_login(school.tina)
+    page = client.get(reverse("teacher-student", args=[school.class_a.pk, school.sue.pk])).content.decode()
+    assert "No mastery estimates yet: sue has not answered an exercise." in page
+    assert "answer an exercise to start" not in page
 
 
 def test_a_class_page_lists_its_students(client, school):
