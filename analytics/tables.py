@@ -73,6 +73,25 @@ def html_table(frame: pd.DataFrame, *, caption: str, table_id: str) -> SafeStrin
     )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """Text a spreadsheet would run as a formula, with a leading apostrophe so it stays text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def csv_text(frame: pd.DataFrame) -> str:
-    """The table as CSV, with the same columns as on the page."""
-    return frame.to_csv(index=False, float_format="%.4g")
+    """The table as CSV, with the same columns as on the page.
+
+    Names come from people and tools (a learner's name is whatever an xAPI tool
+    sent), so no text cell or header may reach a teacher's spreadsheet as a formula;
+    numbers, negative ones included, stay numbers.
+    """
+    safe = frame.copy()
+    safe.columns = [_inert(column) for column in frame.columns]
+    for position in range(safe.shape[1]):
+        if not pd.api.types.is_numeric_dtype(safe.dtypes.iloc[position]):
+            safe.isetitem(position, safe.iloc[:, position].map(_inert))
+    return safe.to_csv(index=False, float_format="%.4g")

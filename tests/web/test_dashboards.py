@@ -173,6 +173,18 @@ def test_a_date_range_keeps_only_attempts_inside_it(client, dashboard_school):
     assert rows == [{"Student": "Pupil 3", "Fractions": "0"}]
 
 
+def test_a_name_that_a_spreadsheet_would_run_as_a_formula_downloads_as_text(client, dashboard_school):
+    from tutoring.models import Profile
+
+    # A learner's name is whatever the xAPI tool sent.
+    Profile.objects.filter(display_name="Pupil 3").update(display_name='=HYPERLINK("http://x.example","?")')
+    client.force_login(dashboard_school.ann)
+    url = _url("outcomes", classroom=dashboard_school.room_a.pk, start="2026-09-20", end="2026-09-30")
+    response = client.get(url + "&download=heatmap")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows == [{"Student": '\'=HYPERLINK("http://x.example","?")', "Fractions": "0"}]
+
+
 def test_a_teacher_without_classes_is_told_so(client, dashboard_school):
     from tests import factories
 
