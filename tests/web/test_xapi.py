@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.factories import ItemFactory, SkillFactory
-from tutoring.models import LearningRecord, Statement
+from tutoring.models import LearningRecord, Profile, Statement
 from tutoring.xapi.credentials import register_client, revoke_client
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,14 @@ def test_statement_about_unknown_activity_is_kept_without_a_record(xapi):
     assert xapi("post", answer()).status_code == 200
     assert Statement.objects.count() == 1
     assert LearningRecord.objects.count() == 0
+
+
+def test_a_group_answering_makes_no_student_and_no_record(xapi):
+    item = ItemFactory()
+    group = {"objectType": "Group", "name": "Table 3", "member": [{"mbox": "mailto:a@example.org"}]}
+    response = xapi("post", answer(item.pk, actor=group))
+    assert response.status_code == 200 and response["X-EduRSFT-Learning-Records"] == "0"
+    assert LearningRecord.objects.count() == 0 and not Profile.objects.exists()
 
 
 def test_the_response_says_how_many_statements_became_learning_records(xapi):

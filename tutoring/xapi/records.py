@@ -3,7 +3,8 @@
 An xAPI actor becomes a student account keyed by its identifier; the object is
 an item when its IRI ends in ``/items/<id>``; a skill may be named by a
 ``category`` context activity ending in ``/skills/<name>``. A statement that
-names neither stays stored as a raw statement, with no record.
+names neither, or whose actor is a Group (no one learner to credit), stays
+stored as a raw statement, with no record.
 """
 
 from __future__ import annotations
@@ -102,7 +103,14 @@ def _username(key: str) -> str:
 
 def records_for(statements: list[Statement]) -> list[LearningRecord]:
     """Build (unsaved) records for the statements that are answers to an item or skill."""
-    answering = [s for s in statements if s.verb_id in ANSWER_VERBS and not s.voided and "result" in s.data]
+    answering = [
+        s
+        for s in statements
+        if s.verb_id in ANSWER_VERBS
+        and not s.voided
+        and "result" in s.data
+        and s.data["actor"].get("objectType", "Agent") == "Agent"
+    ]
     if not answering:
         return []
     item_ids: dict[str, int] = {}
