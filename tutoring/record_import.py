@@ -26,10 +26,6 @@ class ImportSummary:
     records_created: int
     skills_created: int
 
-    @property
-    def records(self) -> int:
-        return self.records_created
-
 
 def _skills(dataset: str, ids: set[int], names: dict[int, str]) -> tuple[dict[int, Skill], int]:
     """Skills keyed by the file's ids; unnamed ids get a name that says where they came from."""
