@@ -86,7 +86,11 @@ class ItemForm(forms.ModelForm):
         return data
 
     def save(self, commit: bool = True) -> Item:
-        self.instance.hints = _hints_from_text(self.cleaned_data.get("hints_text", ""))
+        # The text box shows hints as lines only: an imported item's scaffolds (with their
+        # answers and titles) are kept unless the hints themselves were edited.
+        text = self.cleaned_data.get("hints_text", "")
+        if _lines(text) != _lines(self.fields["hints_text"].initial or ""):
+            self.instance.hints = _hints_from_text(text)
         self.instance.choices = _lines(self.cleaned_data.get("choices_text", ""))
         return super().save(commit=commit)
 

@@ -119,6 +119,49 @@ def test_a_multiple_choice_exercise_needs_its_choices_with_the_answer_among_them
     assert '<label for="choice-2">4</label>' in page
 
 
+def test_an_admin_retitling_an_imported_exercise_keeps_its_scaffolds(client, school):
+    scaffold = {
+        "type": "scaffold",
+        "title": "Common denominator",
+        "text": "What is 3/4 in eighths?",
+        "answer": "6/8",
+    }
+    school.exercise.hints = [scaffold, "Add the numerators."]
+    school.exercise.save()
+    client.force_login(school.admin)
+    form = client.get(reverse("teacher-item-edit", args=[school.exercise.pk])).context["form"]
+    data = {name: form[name].value() for name in ("kind", "title", "text", "answer", "answer_type")}
+    client.post(
+        reverse("teacher-item-edit", args=[school.exercise.pk]),
+        {
+            **data,
+            "title": "Adding fractions (8ths)",
+            "skills": [school.fractions.pk],
+            "hints_text": form["hints_text"].value().replace("\n", "\r\n"),
+        },
+    )
+    school.exercise.refresh_from_db()
+    assert school.exercise.title == "Adding fractions (8ths)"
+    assert school.exercise.hints == [scaffold, "Add the numerators."]
+
+
+def test_editing_the_hints_replaces_them_line_by_line(client, school):
+    client.force_login(school.tina)
+    client.post(
+        reverse("teacher-item-edit", args=[school.reading.pk]),
+        {
+            "kind": "reading",
+            "title": "P",
+            "text": "A percent.",
+            "answer_type": "math",
+            "skills": [school.percents.pk],
+            "hints_text": "One.\nTwo.",
+        },
+    )
+    school.reading.refresh_from_db()
+    assert [h["text"] for h in school.reading.hints] == ["One.", "Two."]
+
+
 def test_editing_a_resource_is_audited(client, school):
     client.force_login(school.tina)
     client.post(
