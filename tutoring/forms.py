@@ -75,7 +75,11 @@ class ItemForm(forms.ModelForm):
         data = super().clean()
         if data.get("kind") == Item.Kind.EXERCISE and not data.get("answer"):
             self.add_error("answer", "An exercise needs an expected answer.")
-        choices = _lines(data.get("choices_text", ""))
+        choices = (
+            _lines(data.get("choices_text", ""))
+            if self._edited("choices_text")
+            else [str(c).strip() for c in self.instance.choices]
+        )
         if data.get("kind") == Item.Kind.EXERCISE and data.get("answer_type") == "choice":
             if len(choices) < 2:
                 self.add_error("choices_text", "A multiple-choice exercise needs at least two choices.")
@@ -85,13 +89,17 @@ class ItemForm(forms.ModelForm):
             self.add_error("url", "A video or link needs its address.")
         return data
 
+    def _edited(self, name: str) -> bool:
+        """Whether the lines of a one-per-line box differ from what the form showed."""
+        return _lines(self.cleaned_data.get(name, "")) != _lines(self.fields[name].initial or "")
+
     def save(self, commit: bool = True) -> Item:
-        # The text box shows hints as lines only: an imported item's scaffolds (with their
-        # answers and titles) are kept unless the hints themselves were edited.
-        text = self.cleaned_data.get("hints_text", "")
-        if _lines(text) != _lines(self.fields["hints_text"].initial or ""):
-            self.instance.hints = _hints_from_text(text)
-        self.instance.choices = _lines(self.cleaned_data.get("choices_text", ""))
+        # The boxes show hints and choices as lines only: an imported item's scaffolds (with
+        # their answers and titles) and multi-line choices are kept unless edited here.
+        if self._edited("hints_text"):
+            self.instance.hints = _hints_from_text(self.cleaned_data.get("hints_text", ""))
+        if self._edited("choices_text"):
+            self.instance.choices = _lines(self.cleaned_data.get("choices_text", ""))
         return super().save(commit=commit)
 
 

@@ -145,6 +145,30 @@ def test_an_admin_retitling_an_imported_exercise_keeps_its_scaffolds(client, sch
     assert school.exercise.hints == [scaffold, "Add the numerators."]
 
 
+def test_an_admin_retitling_an_imported_multiple_choice_exercise_keeps_its_choices(client, school):
+    choices = ["$$x=1$$ and\n$$y=2$$", "$$x=2$$"]
+    item = Item.objects.create(
+        kind="exercise",
+        title="System",
+        text="Solve.",
+        answer=choices[0],
+        answer_type="choice",
+        choices=choices,
+    )
+    client.force_login(school.admin)
+    form = client.get(reverse("teacher-item-edit", args=[item.pk])).context["form"]
+    data = {
+        name: form[name].value() or "" for name in ("kind", "text", "answer", "answer_type", "choices_text")
+    }
+    response = client.post(
+        reverse("teacher-item-edit", args=[item.pk]),
+        {**data, "title": "Systems", "skills": [school.fractions.pk]},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.title == "Systems" and item.choices == choices
+
+
 def test_editing_the_hints_replaces_them_line_by_line(client, school):
     client.force_login(school.tina)
     client.post(
