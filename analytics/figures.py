@@ -14,11 +14,13 @@ a CDN, so the pages work without internet access.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
 import pandas as pd
 import plotly.io as pio
+from numpy.typing import ArrayLike
 
 # Colour-blind-safe palette (Okabe & Ito, "Color Universal Design", 2008).
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -52,7 +54,7 @@ def _layout(*, x: str, y: str, height: int = 420, **extra) -> dict:
     }
 
 
-def numbers(values) -> list:
+def numbers(values: ArrayLike) -> list:
     """Values as a JSON-ready list: floats rounded to ``DIGITS``, None where a value is missing.
 
     Works on any shape (a heatmap's matrix gives a list of lists). Missing
@@ -63,7 +65,7 @@ def numbers(values) -> list:
     return np.where(np.isnan(array), None, array).tolist()
 
 
-def labels(values) -> list[str]:
+def labels(values: Iterable[object]) -> list[str]:
     """Axis categories as strings (plotly would read numeric labels as a numeric axis)."""
     return [str(value) for value in values]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 
 from tutoring.models import Classroom, Skill
 
@@ -24,7 +25,7 @@ class DashboardFilterForm(forms.Form):
         required=False, label="To", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
 
-    def __init__(self, *args, classrooms, **kwargs) -> None:
+    def __init__(self, *args, classrooms: QuerySet[Classroom], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["classroom"].queryset = classrooms
 

@@ -7,6 +7,7 @@ whitenoise and ``collectstatic`` like any other static file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import plotly
@@ -37,5 +38,5 @@ class PlotlyFinder(BaseFinder):
         found = str(PACKAGE_DATA / FILENAME)
         return [found] if find_all or kwargs.get("all") else found
 
-    def list(self, ignore_patterns):
+    def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, FileSystemStorage]]:
         yield FILENAME, self.storage

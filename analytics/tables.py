@@ -77,7 +77,7 @@ def html_table(frame: pd.DataFrame, *, caption: str, table_id: str) -> SafeStrin
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(value):
+def _inert(value: object) -> object:
     """Text a spreadsheet would run as a formula, with a leading apostrophe so it stays text."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 

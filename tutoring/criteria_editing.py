@@ -9,6 +9,7 @@ passed or failed before the specification drives a real generation run.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def validate(spec: dict) -> list[FieldError]:
     return []
 
 
-def save(actor: AbstractBaseUser, criteria_set: CriteriaSet, spec: dict, skills) -> CriteriaSet:
+def save(
+    actor: AbstractBaseUser, criteria_set: CriteriaSet, spec: dict, skills: Iterable[Skill]
+) -> CriteriaSet:
     """Store a validated specification; the author owns a new set; the change is audited."""
     with transaction.atomic():
         criteria_set.spec = spec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.db.models import QuerySet
 
 from tutoring.models import Classroom, CriteriaSet, Item, Skill
 from tutoring.xapi.decorators import parse_json
@@ -117,7 +118,7 @@ class CriteriaForm(forms.ModelForm):
         labels = {"name": "Name", "classroom": "Class", "skills": "Target skills", "is_active": "Active"}
         widgets = {"skills": forms.SelectMultiple(attrs={"size": 8})}
 
-    def __init__(self, *args, classrooms=None, **kwargs) -> None:
+    def __init__(self, *args, classrooms: QuerySet[Classroom] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["classroom"].queryset = classrooms if classrooms is not None else Classroom.objects.none()
         self.fields["skills"].queryset = Skill.objects.order_by("name")
@@ -158,7 +159,7 @@ class ReviewDecisionForm(forms.Form):
     reason = forms.CharField(label="Reason (required to reject)", required=False, max_length=1000)
     items = forms.ModelMultipleChoiceField(label="Items", queryset=Item.objects.none(), required=True)
 
-    def __init__(self, *args, queryset=None, **kwargs) -> None:
+    def __init__(self, *args, queryset: QuerySet[Item] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = queryset if queryset is not None else Item.objects.none()
 

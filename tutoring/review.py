@@ -6,13 +6,15 @@ so approval is the single door between the generator and a classroom.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from tutoring.audit import record_event
-from tutoring.models import Item
+from tutoring.models import Item, Skill
 
 
 def _decide(actor: AbstractBaseUser, items: QuerySet[Item], status: str, note: str, action: str) -> int:
@@ -45,7 +47,9 @@ def reject(actor: AbstractBaseUser, items: QuerySet[Item], reason: str) -> int:
     return _decide(actor, items, Item.Status.REJECTED, reason.strip(), "item.reject")
 
 
-def save_edit(actor: AbstractBaseUser, item: Item, changed: list[str], skills=None) -> Item:
+def save_edit(
+    actor: AbstractBaseUser, item: Item, changed: list[str], skills: Iterable[Skill] | None = None
+) -> Item:
     """Store a teacher's edit of an item (already validated by a form) and audit which fields changed."""
     with transaction.atomic():
         item.save()
@@ -55,7 +59,7 @@ def save_edit(actor: AbstractBaseUser, item: Item, changed: list[str], skills=No
     return item
 
 
-def create_item(actor: AbstractBaseUser, item: Item, skills) -> Item:
+def create_item(actor: AbstractBaseUser, item: Item, skills: Iterable[Skill]) -> Item:
     """Add a teacher's own resource or exercise to the bank, approved for students at once."""
     with transaction.atomic():
         item.source, item.status, item.created_by = Item.Source.AUTHORED, Item.Status.APPROVED, actor

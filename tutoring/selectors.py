@@ -113,7 +113,7 @@ def class_students(classroom: Classroom) -> QuerySet:
 
 def item_bank(
     user: AbstractBaseUser, *, kind: str = "", skill: str = "", query: str = "", mine: bool = False
-):
+) -> QuerySet[Item]:
     """Resources and exercises a teacher browses (feedback items live in the review queue)."""
     items = Item.objects.exclude(kind=Item.Kind.FEEDBACK).prefetch_related("skills").order_by("-id")
     if mine:

@@ -78,7 +78,7 @@ def _run_stage(
     return message
 
 
-def stage_task(stage: str, *, soft_time_limit: int, time_limit: int):
+def stage_task(stage: str, *, soft_time_limit: int, time_limit: int) -> Callable[[Callable[..., str]], Task]:
     """A bound PipelineTask for ``stage`` with its time limits."""
     return app.task(
         bind=True, base=PipelineTask, stage=stage, soft_time_limit=soft_time_limit, time_limit=time_limit
@@ -228,7 +228,13 @@ def scheduled_retrain() -> str:
 
 
 @task_failure.connect
-def close_failed_run(sender=None, exception=None, args=None, kwargs=None, **_) -> None:
+def close_failed_run(
+    sender: Task | None = None,
+    exception: BaseException | None = None,
+    args: tuple | None = None,
+    kwargs: dict | None = None,
+    **_: object,
+) -> None:
     """A stage task failed for good (retries spent, time limit, error): close its run with the reason.
 
     Sent in the worker's child for errors and in the parent for hard time limits,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from django.db.models import QuerySet
 
 from analytics import figures, selectors
 from analytics.dashboards.panel import Panel, weighted_mean
+from tutoring.models import GenerationRun
 
 
 def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, tuple[float, float]]]:
@@ -43,7 +45,7 @@ def sampler_figures(stats: dict) -> tuple[float, float, float | None, dict[str, 
     return proposals, accepted, mean_probability, rates
 
 
-def generation_quality(runs) -> list[Panel]:
+def generation_quality(runs: QuerySet[GenerationRun]) -> list[Panel]:
     rows = selectors.generation_run_rows(runs)
     per_run = []
     pass_rates = []

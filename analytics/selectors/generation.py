@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     Count,
     Q,
@@ -18,7 +19,7 @@ from tutoring.models import (
 from tutoring.permissions import criteria_sets_of
 
 
-def generation_runs(user, scope: Scope, *, one_class: bool) -> QuerySet[GenerationRun]:
+def generation_runs(user: AbstractBaseUser, scope: Scope, *, one_class: bool) -> QuerySet[GenerationRun]:
     """Runs of the criteria the user may edit, in the date range; of one class's criteria if chosen."""
     runs = GenerationRun.objects.filter(criteria__in=criteria_sets_of(user))
     if one_class:

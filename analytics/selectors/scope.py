@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -11,6 +12,7 @@ from django.db.models import (
     Case,
     F,
     FloatField,
+    Func,
     QuerySet,
     RowRange,
     Value,
@@ -85,7 +87,7 @@ def records(scope: Scope) -> QuerySet[LearningRecord]:
     return queryset
 
 
-def user_names(ids) -> dict[int, str]:
+def user_names(ids: Iterable[int]) -> dict[int, str]:
     """Display names (profile name, else username) for the given user ids."""
     User = get_user_model()
     rows = User.objects.filter(id__in=list(ids)).values_list("id", "username", "profile__display_name")
@@ -103,17 +105,17 @@ def student_names(scope: Scope) -> dict[int, str]:
     return {pk: display or username for pk, username, display in rows}
 
 
-def skill_names(ids) -> dict[int, str]:
+def skill_names(ids: Iterable[int]) -> dict[int, str]:
     """Skill names for the given ids."""
     return dict(Skill.objects.filter(id__in=list(ids)).values_list("id", "name"))
 
 
-def classroom_names(ids) -> dict[int, str]:
+def classroom_names(ids: Iterable[int]) -> dict[int, str]:
     """Class names for the given ids."""
     return dict(Classroom.objects.filter(id__in=list(ids)).values_list("id", "name"))
 
 
-def as_frame(rows, columns: list[str]) -> pd.DataFrame:
+def as_frame(rows: Iterable[tuple], columns: list[str]) -> pd.DataFrame:
     """Query rows (tuples) as a frame with the given column names."""
     return pd.DataFrame.from_records(list(rows), columns=columns)
 
@@ -134,7 +136,7 @@ def attempt_order() -> list:
     return [F("finished_at").asc(nulls_last=True), F("position").asc(), F("id").asc()]
 
 
-def over_skill_attempts(function) -> Window:
+def over_skill_attempts(function: Func) -> Window:
     """``function`` over each student's attempts on a skill, in attempt order.
 
     For NTILE and LEAD, which read the whole partition whatever the frame. The

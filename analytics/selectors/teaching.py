@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 from django.db import connection
 from django.db.models import (
@@ -81,7 +83,7 @@ def attempts_by_class_and_skill(scope: Scope) -> pd.DataFrame:
     return as_frame(rows, columns).fillna({"predicted": 0.0})
 
 
-def skill_base_rates(skill_ids) -> dict[int, float]:
+def skill_base_rates(skill_ids: Iterable[int]) -> dict[int, float]:
     """Success rate of every graded attempt in the school on each skill."""
     rows = (
         LearningRecord.objects.filter(skill_id__in=list(skill_ids), correct__isnull=False)
@@ -128,7 +130,7 @@ def feedback_followups(scope: Scope) -> pd.DataFrame:
     return frame[["classroom_id", "kind", "wrong_answers", "next_success"]]
 
 
-def teachers_by_classroom(classroom_ids) -> pd.DataFrame:
+def teachers_by_classroom(classroom_ids: Iterable[int]) -> pd.DataFrame:
     """(classroom_id, teacher_id, teacher) pairs for the given classes."""
     through = Classroom.teachers.through.objects.filter(classroom_id__in=list(classroom_ids))
     pairs = list(through.values_list("classroom_id", "user_id"))

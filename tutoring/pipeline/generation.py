@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -153,7 +153,7 @@ def close_generation(run: PipelineRun) -> dict:
     return totals
 
 
-def purge_rejected(now=None) -> int:
+def purge_rejected(now: datetime | None = None) -> int:
     """Delete rejected candidates older than EDURSFT_REJECTED_RETENTION_DAYS; returns how many."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.EDURSFT_REJECTED_RETENTION_DAYS)
     deleted, _ = RejectedCandidate.objects.filter(created_at__lt=cutoff).delete()

@@ -9,7 +9,7 @@ locks the row, merges and saves inside one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -70,7 +70,7 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
 
 
-def last_activity(run: PipelineRun):
+def last_activity(run: PipelineRun) -> datetime:
     """The latest stage update, or the run's creation."""
     stamps = [s.get("updated_at") for s in run.stages.values() if isinstance(s, dict) and s.get("updated_at")]
     return max([timezone.datetime.fromisoformat(s) for s in stamps], default=run.created_at)
