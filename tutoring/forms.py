@@ -157,7 +157,16 @@ class ReviewDecisionForm(forms.Form):
 
     action = forms.ChoiceField(label="Decision", choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(label="Reason (required to reject)", required=False, max_length=1000)
-    items = forms.ModelMultipleChoiceField(label="Items", queryset=Item.objects.none(), required=True)
+    items = forms.ModelMultipleChoiceField(
+        label="Items",
+        queryset=Item.objects.none(),
+        required=True,
+        error_messages={
+            "required": "Choose at least one item.",
+            # Another reviewer may have decided on it since this page was loaded.
+            "invalid_choice": "Item %(value)s is no longer awaiting your review; reload the queue.",
+        },
+    )
 
     def __init__(self, *args, queryset: QuerySet[Item] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -257,6 +257,25 @@ def test_bulk_approval_decides_every_selected_item(client, school):
     assert AuditEvent.objects.filter(action="item.approve").count() == 2
 
 
+def test_an_item_decided_meanwhile_by_another_reviewer_is_named_not_reported_as_unchosen(client, school):
+    client.force_login(school.tina)
+    client.post(reverse("teacher-review"), {"action": "approve", "items": [school.pending.pk]})
+    page = client.post(
+        reverse("teacher-review"), {"action": "reject", "reason": "x", "items": [school.pending.pk]}
+    )
+    text = page.content.decode()
+    assert f"Item {school.pending.pk} is no longer awaiting your review" in text
+    assert "Choose at least one item." not in text
+    school.pending.refresh_from_db()
+    assert school.pending.status == Item.Status.APPROVED
+
+
+def test_a_bulk_decision_without_items_asks_for_one(client, school):
+    client.force_login(school.tina)
+    page = client.post(reverse("teacher-review"), {"action": "approve"}).content.decode()
+    assert "Choose at least one item." in page
+
+
 def test_a_reviewer_edit_is_saved_and_audited(client, school):
     client.force_login(school.tina)
     client.post(
