@@ -134,6 +134,12 @@ def test_statement_about_unknown_activity_is_kept_without_a_record(xapi):
     assert LearningRecord.objects.count() == 0
 
 
+def test_an_item_id_too_long_for_any_key_is_an_unknown_activity_not_a_server_error(xapi):
+    response = xapi("post", answer(object={"id": "https://school.example/items/" + "9" * 25}))
+    assert response.status_code == 200 and response["X-EduRSFT-Learning-Records"] == "0"
+    assert Statement.objects.count() == 1
+
+
 def test_a_group_answering_makes_no_student_and_no_record(xapi):
     item = ItemFactory()
     group = {"objectType": "Group", "name": "Table 3", "member": [{"mbox": "mailto:a@example.org"}]}

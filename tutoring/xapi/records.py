@@ -28,7 +28,8 @@ ANSWER_VERBS = {
     "http://adlnet.gov/expapi/verbs/failed",
     "http://adlnet.gov/expapi/verbs/scored",
 }
-ITEM_IRI = re.compile(r"/items/(\d+)/?$")
+# At most 18 digits: every such id fits the database's 64-bit keys; a longer one names no item.
+ITEM_IRI = re.compile(r"/items/(\d{1,18})/?$")
 SKILL_IRI = re.compile(r"/skills/([^/]+)/?$")
 
 
