@@ -104,5 +104,9 @@ def read_skill_map(path: str | Path) -> dict[int, str]:
             ident, sep, name = text.rstrip("\n").partition("\t")
             if not sep or not ident.strip().isdigit() or not name.strip():
                 raise DkvmnFormatError(str(path), number, "expected 'skill id<TAB>skill name'")
+            if int(ident) in names:
+                raise DkvmnFormatError(
+                    str(path), number, f"skill id {int(ident)} is named twice ({names[int(ident)]!r} before)"
+                )
             names[int(ident)] = name.strip()
     return names

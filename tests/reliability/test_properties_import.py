@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edursft.datasets.dkvmn import DkvmnFormatError, parse_dkvmn
+from edursft.datasets.dkvmn import DkvmnFormatError, parse_dkvmn, read_skill_map
 from tutoring.item_import import ItemImportError, parse_corpus
 from tutoring.models import LearningRecord, Profile
 from tutoring.record_import import import_dkvmn
@@ -111,3 +111,13 @@ def test_corpus_reader_refuses_malformed_lines_with_its_own_error(lines):
                 parse_corpus(path, fmt)
             except ItemImportError as error:
                 assert 1 <= error.line <= len(lines)
+
+
+def test_a_skill_id_named_twice_is_refused_on_its_second_line(tmp_path: Path) -> None:
+    path = tmp_path / "skills.txt"
+    path.write_text("1\tMedian\n2\tMean\n1\tRange\n", encoding="utf-8")
+    with pytest.raises(DkvmnFormatError) as raised:
+        read_skill_map(path)
+    assert raised.value.line == 3 and "named twice" in str(raised.value)
+    path.write_text("1\tMedian\n2\tMean\n", encoding="utf-8")
+    assert read_skill_map(path) == {1: "Median", 2: "Mean"}
