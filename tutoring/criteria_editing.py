@@ -3,15 +3,19 @@
 The preview draws candidates from the active generator when there is one (else
 from the project's seed templates for the chosen skills) and runs the engine's
 rejection sampler over them, so the teacher sees which criteria each candidate
-passed or failed before the specification drives a real generation run.
+passed or failed before the specification drives a real generation run. The
+generator is loaded once per web process per version (a local checkpoint may be
+far larger than the bootstrap) and sampled with one torch thread.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,9 +27,16 @@ from edursft.seed import expand_seed, seed_skills
 from edursft.seed.templates import TEMPLATES
 from tutoring.audit import record_event
 from tutoring.models import CriteriaSet, Item, ModelVersion, Skill
+from tutoring.torch_threads import one_torch_thread
+
+if TYPE_CHECKING:  # transformers loads only when a preview first samples, not at web start-up
+    from edursft.generation.store import Generator
 
 PREVIEW_SIZE = 6
 EXISTING_TEXTS = 2000  # most recent exercises of the skills, for the novelty criterion
+
+_generator_lock = threading.Lock()
+_generator: tuple[str, Generator] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +152,12 @@ def _proposals(skills: list[Skill], size: int, seed: int) -> list:
     if version is not None and version.path:
         from edursft.generation.prompts import Request
         from edursft.generation.sampling import SamplingConfig, propose
-        from edursft.generation.store import load_generator
 
-        generator = load_generator(_model_path(version.path))
+        generator = _loaded_generator(_model_path(version.path))
         requests = [Request(kind="exercise", skill=names[i % len(names)], level=2) for i in range(size)]
         config = SamplingConfig(samples_per_prompt=1, prompts_per_batch=size, seed=seed, max_new_tokens=160)
-        return list(propose(generator, requests, config))
+        with one_torch_thread():
+            return list(propose(generator, requests, config))
     chosen = tuple(t for t in TEMPLATES if seed_skills()[t.skill_id] in names) or TEMPLATES
     exercises = expand_seed(per_template=1, seed=seed, templates=chosen)
     random.Random(seed).shuffle(exercises)
@@ -164,6 +175,17 @@ def _proposals(skills: list[Skill], size: int, seed: int) -> list:
         )
         for ex in exercises[:size]
     ]
+
+
+def _loaded_generator(path: Path) -> Generator:
+    """The generator at ``path``, kept loaded until another version becomes the active one."""
+    from edursft.generation.store import load_generator
+
+    global _generator
+    with _generator_lock:
+        if _generator is None or _generator[0] != str(path):
+            _generator = (str(path), load_generator(path))
+        return _generator[1]
 
 
 def _model_path(path: str) -> Path:

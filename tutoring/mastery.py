@@ -9,15 +9,13 @@ trained, mastery is the Laplace-smoothed success rate of the skill's records
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -32,6 +30,7 @@ from edursft.studentmodel.mastery import (
     update_mastery,
 )
 from tutoring.models import LearningRecord, Mastery, MasterySnapshot, ModelVersion, Skill
+from tutoring.torch_threads import one_torch_thread
 
 # Skills that did not come from a numbered data set get ids far above any data set's.
 LOCAL_SKILL_OFFSET = 1_000_000
@@ -56,18 +55,6 @@ class _Loaded:
 _lock = threading.Lock()
 _loaded: _Loaded | None = None
 _states: OrderedDict[tuple[int, int], MasteryState] = OrderedDict()
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """One torch thread for a single student's small steps: on a busy machine, several threads
-    spin against each other and turn a 5 ms update into 100 ms (measured in bench/attempt.py)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _model_path(version: ModelVersion) -> Path:
@@ -149,7 +136,7 @@ def student_state(student_id: int) -> tuple[StudentModel, MasteryState] | None:
             _states.move_to_end(key)
             return model, state
     history, _ = histories([student_id])[student_id]
-    with _one_thread():
+    with one_torch_thread():
         state = mastery_state(model, history)
     _remember(key, state)
     return model, state
@@ -241,7 +228,7 @@ def record_attempt(record: LearningRecord, skill_pks: Sequence[int]) -> dict[int
             state = student_state(record.student_id)[1]
         else:
             to_model = _model_ids(skill_pks)
-            with _one_thread():
+            with one_torch_thread():
                 update_mastery(model, state, [to_model[p] for p in skill_pks], bool(record.correct))
             _remember(key, state)
         to_model = _model_ids(skill_pks)

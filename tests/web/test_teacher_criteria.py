@@ -7,7 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from tutoring.models import AuditEvent, CriteriaSet
+from edursft.generation import store
+from edursft.generation.pretrain import preset_config, pretrain
+from tutoring.models import AuditEvent, CriteriaSet, ModelVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,32 @@ def test_the_preview_shows_each_candidates_outcome_on_every_criterion(client, sc
         assert f">{label}: " in page
     school.criteria_a.refresh_from_db()
     assert school.criteria_a.spec != valid_spec  # a preview saves nothing
+
+
+def test_the_preview_samples_the_active_generator_loaded_once_per_version(
+    client, school, valid_spec, tmp_path, monkeypatch
+):
+    first = pretrain(preset_config("tiny", out=tmp_path / "first"))
+    second = pretrain(preset_config("tiny", out=tmp_path / "second", seed=1))
+    loads = []
+    real_load = store.load_generator
+    monkeypatch.setattr(store, "load_generator", lambda path: loads.append(path) or real_load(path))
+    version = ModelVersion.objects.create(
+        kind=ModelVersion.Kind.GENERATOR, label="g1", path=str(first), status=ModelVersion.Status.ACTIVE
+    )
+    client.force_login(school.tina)
+    url = reverse("teacher-criteria-edit", args=[school.criteria_a.pk])
+    for _ in range(2):
+        page = _post(client, url, valid_spec, skills=[school.fractions.pk], preview="1").content.decode()
+        assert page.count('<ul class="outcomes">') >= 1
+    assert loads == [first]
+    version.status = ModelVersion.Status.RETIRED
+    version.save()
+    ModelVersion.objects.create(
+        kind=ModelVersion.Kind.GENERATOR, label="g2", path=str(second), status=ModelVersion.Status.ACTIVE
+    )
+    _post(client, url, valid_spec, skills=[school.fractions.pk], preview="1")
+    assert loads == [first, second]
 
 
 def test_the_editor_lists_every_registered_criterion(client, school):
