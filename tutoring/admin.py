@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from tutoring import models
+from tutoring.audit import record_event
 
 
 @admin.register(models.Profile)
@@ -38,10 +39,16 @@ class ItemAdmin(admin.ModelAdmin):
 
 @admin.register(models.XapiClient)
 class XapiClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "is_active", "created_at", "revoked_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "key", "is_active", "may_write", "may_read", "created_at", "revoked_at"]
+    list_filter = ["is_active", "may_write", "may_read"]
     search_fields = ["name", "key"]
     readonly_fields = ["key", "secret_hash", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save, and audit a change of what the tool may send or read (a credential change)."""
+        super().save_model(request, obj, form, change)
+        if change and {"may_write", "may_read"} & set(form.changed_data):
+            record_event(request.user, "xapi_client.scopes", obj.name, key=obj.key, scopes=obj.scopes)
 
 
 @admin.register(models.Statement)

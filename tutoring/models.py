@@ -179,20 +179,52 @@ class Item(models.Model):
 
 
 class XapiClient(models.Model):
-    """A learning tool allowed to send xAPI statements (HTTP Basic key/secret)."""
+    """A learning tool allowed to send or read xAPI statements (HTTP Basic key/secret).
+
+    What it may do are the xAPI 1.0.3 scopes (Communication 4.2): statements/write,
+    and statements/read/mine (the statements it stored) or statements/read (every
+    tool's). Without a choice a tool gets write and read/mine, the scope xAPI says
+    an LRS must assume when none is asked for.
+    """
+
+    class Reads(models.TextChoices):
+        NONE = "none", "Nothing (sends only)"
+        MINE = "mine", "The statements it sent (statements/read/mine)"
+        ALL = "all", "Every tool's statements, learners' e-mail addresses included (statements/read)"
 
     name = models.CharField(max_length=200, unique=True)
     key = models.CharField(max_length=64, unique=True)
     secret_hash = models.CharField(max_length=200, help_text="Hashed with Django's password hasher.")
     is_active = models.BooleanField(default=True, help_text="Untick to revoke the credentials.")
+    may_write = models.BooleanField(
+        "may send statements", default=True, help_text="The statements/write scope."
+    )
+    may_read = models.CharField(
+        "may read",
+        max_length=8,
+        choices=Reads.choices,
+        default=Reads.MINE,
+        help_text="Which statements GET /xapi/statements shows this tool.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "xAPI client"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(may_read__in=["none", "mine", "all"]), name="xapi_client_reads_known"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name if self.is_active else f"{self.name} (revoked)"
+
+    @property
+    def scopes(self) -> list[str]:
+        """The xAPI names of what this client may do."""
+        reads = {self.Reads.MINE: ["statements/read/mine"], self.Reads.ALL: ["statements/read"]}
+        return (["statements/write"] if self.may_write else []) + reads.get(self.may_read, [])
 
 
 class Statement(models.Model):
@@ -212,7 +244,15 @@ class Statement(models.Model):
     voids = models.UUIDField(
         null=True, blank=True, help_text="For a voiding statement, the statement it voids."
     )
-    client = models.ForeignKey(XapiClient, null=True, on_delete=models.SET_NULL, related_name="statements")
+    # Led by this column, the (client, stored, id) index below serves the foreign key too.
+    client = models.ForeignKey(
+        XapiClient,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+        db_index=False,
+        help_text="The tool that stored it: a tool allowed to read only its own statements sees these.",
+    )
 
     class Meta:
         verbose_name = "xAPI statement"
@@ -224,6 +264,8 @@ class Statement(models.Model):
             models.Index(fields=["actor_key", "stored", "id"], name="statement_actor_stored"),
             models.Index(fields=["verb_id", "stored", "id"], name="statement_verb_stored"),
             models.Index(fields=["activity_id", "stored", "id"], name="statement_activity_stored"),
+            # A tool reading only its own statements pages through them by client (statements/read/mine).
+            models.Index(fields=["client", "stored", "id"], name="statement_client_stored"),
             # Every batch asks which of its statements are already voided; voiding statements are few.
             models.Index(fields=["voids"], name="statement_voids", condition=Q(voids__isnull=False)),
         ]

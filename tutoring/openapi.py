@@ -40,7 +40,16 @@ def _errors(*statuses: int) -> dict[str, Any]:
             "Error",
         ),
         "401": ("Missing, wrong or revoked client credentials.", "Error"),
-        "404": ("No statement with that id (or it is voided and was asked for as statementId).", "Error"),
+        "403": (
+            "The client's scopes do not allow this method: GET needs statements/read or "
+            "statements/read/mine, POST and PUT need statements/write.",
+            "Error",
+        ),
+        "404": (
+            "No statement with that id that this client may read (with statements/read/mine, another "
+            "client's statement is answered as if absent), or it is voided and was asked for as statementId.",
+            "Error",
+        ),
         "409": ("A statement with this id is already stored with different content.", "Error"),
         "413": ("More statements in one request than the server accepts.", "Error"),
         "429": ("This client sent too many requests in the last minute.", "Error"),
@@ -236,7 +245,8 @@ STORE_HEADERS = {
     },
     "X-EduRSFT-Learning-Records": {
         "description": "How many learning records the new statements made: answers (with a result) "
-        "about an item or skill this site knows; other statements are stored without one.",
+        "by an Agent about an item or skill this site knows; other statements, and answers whose "
+        "actor is a Group (no one learner to credit), are stored without one.",
         "schema": {"type": "integer", "minimum": 0},
     },
 }
@@ -264,7 +274,11 @@ def document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "basic",
                     "description": "Key and secret of a registered xAPI client "
-                    "(manage.py create_xapi_client NAME); revoked clients get 401.",
+                    "(manage.py create_xapi_client NAME [--scope SCOPE ...]); revoked clients get 401. "
+                    "Each client has xAPI 1.0.3 scopes (Communication 4.2), set by a school admin: "
+                    "statements/write to POST and PUT; statements/read/mine to GET only the statements "
+                    "it stored itself, or statements/read to GET every client's. Without a choice a client "
+                    "gets statements/write and statements/read/mine, xAPI's default.",
                 },
                 "session": {
                     "type": "apiKey",
@@ -282,6 +296,7 @@ def document() -> dict[str, Any]:
                 "parameters": [VERSION_PARAMETER],
                 "post": {
                     "summary": "Store one statement or a batch, all or nothing",
+                    "description": "Takes no query parameter: any is 400, naming it.",
                     "operationId": "postStatements",
                     "security": [{"clientCredentials": []}],
                     "requestBody": {
@@ -308,11 +323,12 @@ def document() -> dict[str, Any]:
                             "The ids of the statements, in request order (stored or already present).",
                             STORE_HEADERS,
                         ),
-                        **_errors(400, 401, 409, 413, 429),
+                        **_errors(400, 401, 403, 409, 413, 429),
                     },
                 },
                 "put": {
                     "summary": "Store one statement under the given id",
+                    "description": "Takes statementId alone: any other query parameter is 400, naming it.",
                     "operationId": "putStatement",
                     "security": [{"clientCredentials": []}],
                     "parameters": [{**STATEMENT_ID, "required": True}],
@@ -328,12 +344,14 @@ def document() -> dict[str, Any]:
                                 **STORE_HEADERS,
                             },
                         },
-                        **_errors(400, 401, 409, 429),
+                        **_errors(400, 401, 403, 409, 429),
                     },
                 },
                 "get": {
                     "summary": "One statement by id, or a filtered page of statements (newest first)",
-                    "description": "Any other query parameter is 400, naming it.",
+                    "description": "Any other query parameter is 400, naming it. Only the statements "
+                    "the client may read are searched and returned, by id, by filter and on `more` pages: "
+                    "with statements/read/mine those it stored, with statements/read all.",
                     "operationId": "getStatements",
                     "security": [{"clientCredentials": []}],
                     "parameters": [
@@ -378,7 +396,7 @@ def document() -> dict[str, Any]:
                             {"oneOf": [_ref("StatementResult"), _ref("StoredStatement")]},
                             "A StatementResult, or the single statement asked for by id.",
                         ),
-                        **_errors(400, 401, 404, 429),
+                        **_errors(400, 401, 403, 404, 429),
                     },
                 },
             },

@@ -12,23 +12,43 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
 from tutoring.models import XapiClient
 
+WRITE, READ_MINE, READ_ALL = "statements/write", "statements/read/mine", "statements/read"
+SCOPES = (WRITE, READ_MINE, READ_ALL)
+# xAPI 1.0.3, Communication 4.2: "The LRS MUST assume a requested scope of statements/write
+# and statements/read/mine if no scope is specified."
+DEFAULT_SCOPES = (WRITE, READ_MINE)
+
 
 def hash_secret(secret: str) -> str:
     return "sha256$" + hashlib.sha256(secret.encode()).hexdigest()
 
 
+def permissions_for(scopes: Iterable[str]) -> dict[str, object]:
+    """The client fields that grant these xAPI scopes; statements/read includes read/mine."""
+    wanted = set(scopes)
+    unknown = sorted(wanted - set(SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scope {unknown[0]!r}; known: {', '.join(SCOPES)}")
+    reads = XapiClient.Reads
+    may_read = reads.ALL if READ_ALL in wanted else reads.MINE if READ_MINE in wanted else reads.NONE
+    return {"may_write": WRITE in wanted, "may_read": may_read}
+
+
 @transaction.atomic
-def register_client(name: str) -> tuple[XapiClient, str]:
-    """Create a client; the plain secret is returned once and never stored."""
+def register_client(name: str, scopes: Iterable[str] = DEFAULT_SCOPES) -> tuple[XapiClient, str]:
+    """Create a client with these scopes; the plain secret is returned once and never stored."""
     key = secrets.token_hex(16)
     secret = secrets.token_urlsafe(32)
-    client = XapiClient.objects.create(name=name, key=key, secret_hash=hash_secret(secret))
+    client = XapiClient.objects.create(
+        name=name, key=key, secret_hash=hash_secret(secret), **permissions_for(scopes)
+    )
     return client, secret
 
 

@@ -61,6 +61,23 @@ def authorize_client(view: View) -> View:
     return wrapper
 
 
+def require_scope(view: View) -> View:
+    """403 unless the client's scopes allow the method: GET needs a read scope, POST and PUT write."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        client = request.xapi_client
+        if request.method == "GET":
+            allowed, needed = client.may_read != client.Reads.NONE, "statements/read or statements/read/mine"
+        else:
+            allowed, needed = client.may_write, "statements/write"
+        if not allowed:
+            return error(403, f"this client lacks the {needed} scope; a school admin can grant it")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def rate_limit(view: View) -> View:
     """At most XAPI_RATE_LIMIT_PER_MINUTE requests per client per minute, else 429."""
 

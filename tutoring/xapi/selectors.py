@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tutoring.models import Statement
+from tutoring.models import Statement, XapiClient
 from tutoring.xapi.records import actor_key
 from tutoring.xapi.validation import StatementError, parse_timestamp, validate_agent
 
@@ -32,14 +32,25 @@ class Page:
     cursor: str | None
 
 
-def single_statement(statement_id: str, *, voided: bool) -> dict[str, Any] | None:
-    """A statement by id; voided ones are only returned as voidedStatementId."""
+def readable_by(client: XapiClient) -> QuerySet[Statement]:
+    """The statements this client may read: all of them with statements/read, else the ones it stored.
+
+    Others are left out entirely, so a tool cannot tell them from statements that do not exist.
+    """
+    if client.may_read == XapiClient.Reads.ALL:
+        return Statement.objects.all()
+    if client.may_read == XapiClient.Reads.MINE:
+        return Statement.objects.filter(client=client)
+    return Statement.objects.none()
+
+
+def single_statement(statement_id: str, client: XapiClient, *, voided: bool) -> dict[str, Any] | None:
+    """A statement by id among those the client may read; a voided one only as voidedStatementId."""
     try:
         key = uuid.UUID(statement_id)
     except ValueError:
         raise QueryError("voidedStatementId" if voided else "statementId", "must be a UUID") from None
-    found = Statement.objects.filter(id=key, voided=voided).values_list("data", flat=True).first()
-    return found
+    return readable_by(client).filter(id=key, voided=voided).values_list("data", flat=True).first()
 
 
 FILTERS = ("agent", "verb", "activity", "registration", "since", "until", "limit", "ascending", "cursor")
@@ -96,9 +107,10 @@ def _time(params: dict[str, str], name: str) -> Any:
     return value
 
 
-def query_statements(params: dict[str, str]) -> Page:
-    """Filter by agent, verb, activity, registration, since, until; newest first unless ascending."""
-    statements: QuerySet[Statement] = Statement.objects.filter(voided=False)
+def query_statements(params: dict[str, str], client: XapiClient) -> Page:
+    """Filter the statements the client may read by agent, verb, activity, registration, since,
+    until; newest first unless ascending."""
+    statements = readable_by(client).filter(voided=False)
     if params.get("agent"):
         try:
             agent = json.loads(params["agent"])

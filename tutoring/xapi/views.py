@@ -10,7 +10,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tutoring.xapi.decorators import authorize_client, error, json_body, rate_limit, xapi_version
+from tutoring.xapi.decorators import (
+    authorize_client,
+    error,
+    json_body,
+    rate_limit,
+    require_scope,
+    xapi_version,
+)
 from tutoring.xapi.selectors import QueryError, check_parameters, query_statements, single_statement
 from tutoring.xapi.services import StatementConflict, store_statements
 from tutoring.xapi.validation import StatementError
@@ -42,9 +49,9 @@ def _get(request: HttpRequest) -> HttpResponse:
         check_parameters(params)
         for name, voided in (("statementId", False), ("voidedStatementId", True)):
             if name in params:
-                found = single_statement(params[name], voided=voided)
+                found = single_statement(params[name], request.xapi_client, voided=voided)
                 return JsonResponse(found) if found else error(404, "no such statement", field=name)
-        page = query_statements(params)
+        page = query_statements(params, request.xapi_client)
     except QueryError as problem:
         return error(400, problem.message, field=problem.parameter)
     more = ""
@@ -58,6 +65,7 @@ def _get(request: HttpRequest) -> HttpResponse:
 @xapi_version
 @authorize_client
 @rate_limit
+@require_scope
 @json_body
 def statements(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
