@@ -127,6 +127,21 @@ class RecommendationAdmin(admin.ModelAdmin):
     raw_id_fields = ["student", "item", "model_version"]
 
 
+@admin.register(models.RecommendationList)
+class RecommendationListAdmin(admin.ModelAdmin):
+    list_display = ["student", "computed_at", "model_version"]
+    search_fields = ["student__username"]
+    list_filter = ["model_version"]
+    readonly_fields = ["student", "computed_at", "model_version"]
+
+    # Computed, never entered; deleting one makes the student's list recomputed on their next visit.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(models.AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor_name", "action", "target"]

@@ -172,6 +172,8 @@ class Item(models.Model):
                 name="item_difficulty_is_probability",
             ),
         ]
+        # A student's home page asks whether any approved item changed since their list was made.
+        indexes = [models.Index(fields=["status", "updated_at"], name="item_status_updated")]
 
     def __str__(self) -> str:
         label = self.title or self.text[:60]
@@ -582,6 +584,38 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.rank} for {self.student}: {self.item}"
+
+
+class RecommendationList(models.Model):
+    """When a student's recommendations were last computed, and with which student model.
+
+    An empty list has no Recommendation rows, so without this it would look never
+    computed and be recomputed, over the whole bank, on every visit of the home page.
+    """
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="recommendation_list",
+    )
+    computed_at = models.DateTimeField(
+        help_text="When the computation started: records and approvals after it make the list stale."
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The student model it used; empty before the first one was trained.",
+    )
+
+    class Meta:
+        verbose_name = "recommendation list"
+
+    def __str__(self) -> str:
+        return f"Recommendations of {self.student} computed {self.computed_at:%Y-%m-%d %H:%M}"
 
 
 class AuditEvent(models.Model):

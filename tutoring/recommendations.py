@@ -6,6 +6,10 @@ list, and replaces the student's rows in one transaction, so a page never shows
 half of an old list and half of a new one. Before the first student model is
 trained, items are ranked by the student's lowest stored mastery (the policy's
 first rule, "work on what is not yet mastered", without predicted success).
+
+The same transaction marks the list computed (``RecommendationList``: when, with
+which student model), so an empty list counts as computed too; see
+``tutoring.selectors.recommendations_stale`` for what makes it stale.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from edursft.recommender.policy import Item as PolicyItem
 from edursft.recommender.policy import PolicyConfig, recommend
 from tutoring import mastery
-from tutoring.models import Item, Mastery, Profile, Recommendation, Role, Skill
+from tutoring.models import Item, Mastery, Profile, Recommendation, RecommendationList, Role, Skill
 from tutoring.permissions import visible_to_students
 
 NEW_SKILL_MASTERY = 0.5  # prior for a skill the student never met, used only without a model
@@ -124,6 +129,8 @@ def refresh_recommendations(
     config = config or PolicyConfig()
     if student_ids is None:
         student_ids = list(Profile.objects.filter(role=Role.STUDENT).values_list("user_id", flat=True))
+    # Taken before reading anything: a record or approval arriving meanwhile makes the list stale.
+    started = timezone.now()
     bank = _bank()
     loaded = mastery.active_student_model()
     version_id = loaded[0] if loaded else None
@@ -145,4 +152,7 @@ def refresh_recommendations(
         with transaction.atomic():
             Recommendation.objects.filter(student_id=student_id).delete()
             Recommendation.objects.bulk_create(rows)
+            RecommendationList.objects.update_or_create(
+                student_id=student_id, defaults={"computed_at": started, "model_version_id": version_id}
+            )
     return len(student_ids)

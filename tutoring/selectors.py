@@ -15,7 +15,9 @@ from tutoring.models import (
     LearningRecord,
     Mastery,
     MasterySnapshot,
+    ModelVersion,
     Recommendation,
+    RecommendationList,
     Skill,
 )
 from tutoring.permissions import classrooms_of, criteria_sets_of, reviewable_items, visible_to_students
@@ -37,11 +39,22 @@ def has_practice_items() -> bool:
 
 
 def recommendations_stale(student: AbstractBaseUser) -> bool:
-    """No recommendations yet, or the student has answered something since they were made."""
-    made = Recommendation.objects.filter(student=student).aggregate(at=Max("created_at"))["at"]
-    if made is None:
+    """Whether the student's list, empty or not, needs computing again: never computed, or since
+    then the student answered something, an item was approved (or an approved one edited), or
+    another student model became the active one."""
+    computed = RecommendationList.objects.filter(student=student)
+    if not (found := computed.values_list("computed_at", "model_version_id").first()):
         return True
-    return LearningRecord.objects.filter(student=student, created_at__gt=made).exists()
+    computed_at, version_id = found
+    # Only a model with files is used (tutoring.mastery.active_student_model).
+    active = ModelVersion.objects.filter(
+        kind=ModelVersion.Kind.STUDENT_MODEL, status=ModelVersion.Status.ACTIVE
+    ).exclude(path="")
+    return (
+        active.values_list("pk", flat=True).first() != version_id
+        or LearningRecord.objects.filter(student=student, created_at__gt=computed_at).exists()
+        or visible_to_students().filter(updated_at__gt=computed_at).exists()
+    )
 
 
 def attempts_on(student: AbstractBaseUser, item: Item) -> QuerySet[LearningRecord]:

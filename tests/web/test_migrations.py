@@ -62,3 +62,19 @@ def test_existing_clients_keep_writing_and_read_only_their_own_statements(at_mig
     assert event.target == "quiz tool"
     assert event.details["scopes"] == ["statements/write", "statements/read/mine"]
 
+
+def test_existing_recommendation_lists_count_as_computed_when_their_rows_were(at_migration):
+    old = at_migration("0006_xapi_client_scopes")
+    User = old.get_model("auth", "User")
+    sam, sue = User.objects.create(username="sam"), User.objects.create(username="sue")
+    skill = old.get_model("tutoring", "Skill").objects.create(name="Fractions")
+    item = old.get_model("tutoring", "Item").objects.create(text="1/2 + 1/4?")
+    item.skills.add(skill)
+    row = old.get_model("tutoring", "Recommendation").objects.create(
+        student=sam, item=item, rank=1, score=0.5, reason="Practise fractions"
+    )
+
+    new = at_migration("0007_recommendation_lists")
+    lists = new.get_model("tutoring", "RecommendationList").objects
+    assert lists.get(student_id=sam.pk).computed_at == row.created_at
+    assert not lists.filter(student_id=sue.pk).exists()

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tutoring import learning
-from tutoring.models import Item, LearningRecord, Mastery, MasterySnapshot, Recommendation
+from tutoring import learning, recommendations, review
+from tutoring.models import Item, LearningRecord, Mastery, MasterySnapshot, ModelVersion, Recommendation
 from tutoring.recommendations import refresh_recommendations
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +166,65 @@ def test_a_student_is_told_when_the_bank_has_nothing_to_practise_yet(client, sch
     client.force_login(school.sam)
     page = client.get(reverse("home")).content.decode()
     assert "there are no approved items to practise with" in page
+
+
+@pytest.fixture
+def bank_loads(monkeypatch) -> list[int]:
+    """One entry per time recommendations read the whole approved bank (the cost of a recompute)."""
+    calls: list[int] = []
+    load = recommendations._bank
+
+    def counted():
+        calls.append(1)
+        return load()
+
+    monkeypatch.setattr(recommendations, "_bank", counted)
+    return calls
+
+
+def _master_every_skill(school) -> None:
+    for skill in (school.fractions, school.percents):
+        Mastery.objects.create(student=school.sam, skill=skill, value=0.99)
+
+
+def test_an_empty_list_computed_recently_is_not_recomputed_on_every_visit(client, school, bank_loads):
+    _master_every_skill(school)
+    client.force_login(school.sam)
+    for _ in range(3):
+        client.get(reverse("home"))
+    assert not Recommendation.objects.filter(student=school.sam).exists()
+    assert len(bank_loads) == 1
+
+
+def test_an_empty_list_is_recomputed_once_the_student_answers(client, school, bank_loads):
+    _master_every_skill(school)
+    client.force_login(school.sam)
+    client.get(reverse("home"))
+    _answer(client, school.exercise, "1")
+    client.get(reverse("home"))
+    client.get(reverse("home"))
+    assert len(bank_loads) == 2
+
+
+def test_a_newly_approved_item_reaches_a_student_whose_list_was_empty(client, school, bank_loads):
+    _master_every_skill(school)
+    new_skill = factories.SkillFactory(name="Ratios")
+    ratios = factories.ItemFactory(title="Ratios", status=Item.Status.ACCEPTED, skills=[new_skill])
+    client.force_login(school.sam)
+    client.get(reverse("home"))
+    review.approve(school.tina, Item.objects.filter(pk=ratios.pk))
+    page = client.get(reverse("home")).content.decode()
+    client.get(reverse("home"))
+    assert "Ratios" in page
+    assert len(bank_loads) == 2
+
+
+def test_a_newly_activated_student_model_makes_an_empty_list_stale(client, school, student_model, bank_loads):
+    _master_every_skill(school)
+    ModelVersion.objects.filter(pk=student_model.pk).update(status=ModelVersion.Status.CANDIDATE)
+    client.force_login(school.sam)
+    client.get(reverse("home"))
+    ModelVersion.objects.filter(pk=student_model.pk).update(status=ModelVersion.Status.ACTIVE)
+    client.get(reverse("home"))
+    client.get(reverse("home"))
+    assert len(bank_loads) == 2

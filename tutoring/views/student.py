@@ -13,7 +13,7 @@ from tutoring.recommendations import refresh_recommendations
 
 @student_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Recommended items with the reason for each, recomputed when the student has answered since."""
+    """Recommended items with the reason for each, recomputed only when the list is stale."""
     if selectors.recommendations_stale(request.user):
         refresh_recommendations([request.user.pk])
     recommendations = selectors.recommendations_for(request.user)
