@@ -1,9 +1,10 @@
 """Admin pages a school admin can work with: search, filters, readable columns."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from tutoring import models
 from tutoring.audit import record_event
+from tutoring.xapi.credentials import issue_credentials
 
 
 @admin.register(models.Profile)
@@ -43,11 +44,29 @@ class XapiClientAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "may_write", "may_read"]
     search_fields = ["name", "key"]
     readonly_fields = ["key", "secret_hash", "created_at"]
+    # The key and secret are generated on add, never typed: a client is named and given its scopes.
+    add_fields = ["name", "may_write", "may_read"]
+
+    def get_fields(self, request, obj=None) -> list[str]:
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:
-        """Save, and audit a change of what the tool may send or read (a credential change)."""
+        """Save, generating a new client's credentials (shown once), and audit credential changes."""
+        secret = None if change else issue_credentials(obj)
         super().save_model(request, obj, form, change)
-        if change and {"may_write", "may_read"} & set(form.changed_data):
+        if secret is not None:
+            record_event(request.user, "xapi_client.created", obj.name, key=obj.key, scopes=obj.scopes)
+            # Only the secret's hash is stored, so this message is the one chance to copy it.
+            self.message_user(
+                request,
+                f"{obj.name} signs in with HTTP Basic key: {obj.key} — secret: {secret} — copy the "
+                "secret into the tool now: it is shown only this once and cannot be recovered.",
+                messages.WARNING,
+            )
+        elif {"may_write", "may_read"} & set(form.changed_data):
             record_event(request.user, "xapi_client.scopes", obj.name, key=obj.key, scopes=obj.scopes)
 
 

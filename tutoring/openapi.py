@@ -41,8 +41,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
         ),
         "401": ("Missing, wrong or revoked client credentials.", "Error"),
         "403": (
-            "The client's scopes do not allow this method: GET needs statements/read or "
-            "statements/read/mine, POST and PUT need statements/write.",
+            "The client's scopes do not allow this: GET needs statements/read or statements/read/mine, "
+            "POST and PUT need statements/write; and a voiding statement may void only a statement this "
+            "client stored, unless it has statements/read (then any). A refused voiding names the "
+            "statement index and the voided statement's id, and nothing of the request is stored.",
             "Error",
         ),
         "404": (
@@ -50,7 +52,11 @@ def _errors(*statuses: int) -> dict[str, Any]:
             "client's statement is answered as if absent), or it is voided and was asked for as statementId.",
             "Error",
         ),
-        "409": ("A statement with this id is already stored with different content.", "Error"),
+        "409": (
+            "A statement with this id is already stored with different content, by this client or "
+            "another (ids are unique across clients; the answer never shows the stored statement).",
+            "Error",
+        ),
         "413": ("More statements in one request than the server accepts.", "Error"),
         "429": ("This client sent too many requests in the last minute.", "Error"),
     }
@@ -278,7 +284,8 @@ def document() -> dict[str, Any]:
                     "Each client has xAPI 1.0.3 scopes (Communication 4.2), set by a school admin: "
                     "statements/write to POST and PUT; statements/read/mine to GET only the statements "
                     "it stored itself, or statements/read to GET every client's. Without a choice a client "
-                    "gets statements/write and statements/read/mine, xAPI's default.",
+                    "gets statements/write and statements/read/mine, xAPI's default. A client with "
+                    "statements/write voids only the statements it stored; with statements/read too, any.",
                 },
                 "session": {
                     "type": "apiKey",
@@ -296,7 +303,10 @@ def document() -> dict[str, Any]:
                 "parameters": [VERSION_PARAMETER],
                 "post": {
                     "summary": "Store one statement or a batch, all or nothing",
-                    "description": "Takes no query parameter: any is 400, naming it.",
+                    "description": "Takes no query parameter: any is 400, naming it. A voided verb with a "
+                    "StatementRef voids the statement it names: one this client stored, or any with "
+                    "statements/read (else 403). A voiding sent before its target is honoured when the "
+                    "target arrives, under the same rule.",
                     "operationId": "postStatements",
                     "security": [{"clientCredentials": []}],
                     "requestBody": {
@@ -328,7 +338,8 @@ def document() -> dict[str, Any]:
                 },
                 "put": {
                     "summary": "Store one statement under the given id",
-                    "description": "Takes statementId alone: any other query parameter is 400, naming it.",
+                    "description": "Takes statementId alone: any other query parameter is 400, naming it. "
+                    "A voiding statement follows the rule of POST.",
                     "operationId": "putStatement",
                     "security": [{"clientCredentials": []}],
                     "parameters": [{**STATEMENT_ID, "required": True}],

@@ -1,14 +1,16 @@
-"""Which statements an xAPI client may read and whether it may write (xAPI 1.0.3 scopes).
+"""Which statements an xAPI client may read, write and void (xAPI 1.0.3 scopes).
 
 A tool with statements/read/mine sees only the statements it stored itself, as
 if the others did not exist; statements/read sees every tool's; a tool without
-statements/write cannot store (Communication 4.2).
+statements/write cannot store (Communication 4.2). A tool voids only the
+statements it stored, unless it may read every tool's.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from io import StringIO
 from urllib.parse import urlencode
@@ -17,9 +19,9 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from tests.factories import school_admin
-from tutoring.models import AuditEvent, Statement, XapiClient
-from tutoring.xapi.credentials import register_client
+from tests.factories import ItemFactory, school_admin
+from tutoring.models import AuditEvent, LearningRecord, Statement, XapiClient
+from tutoring.xapi.credentials import authenticate_basic, register_client
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +62,24 @@ def answer(email: str) -> dict:
         "object": {"id": "https://school.example/items/999999"},
         "result": {"success": True},
     }
+
+
+def answer_to_item(email: str) -> dict:
+    """An answer about an item this site knows, so it makes a learning record."""
+    return {**answer(email), "object": {"id": f"https://school.example/items/{ItemFactory().pk}"}}
+
+
+def voiding(target: str, **extra) -> dict:
+    return {
+        "actor": {"mbox": "mailto:teacher@example.org"},
+        "verb": {"id": VOIDED},
+        "object": {"objectType": "StatementRef", "id": target},
+        **extra,
+    }
+
+
+def basic(key: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
 def listed(call, **params) -> list[str]:
@@ -180,3 +200,97 @@ def test_an_admin_changes_a_clients_scopes_and_the_change_is_audited(client, too
     assert quiz.client.scopes == ["statements/write", "statements/read"]
     event = AuditEvent.objects.get(action="xapi_client.scopes")
     assert event.actor_name == "head" and event.details["scopes"] == quiz.client.scopes
+
+
+def test_a_client_may_void_a_statement_it_stored_even_without_a_read_scope(tool):
+    sender = tool("sender", ["statements/write"])
+    target = sender("post", answer_to_item("ada@example.org")).json()[0]
+    assert sender("post", voiding(target)).status_code == 200
+    assert Statement.objects.get(id=target).voided and not LearningRecord.objects.exists()
+
+
+def test_voiding_another_clients_statement_is_403_naming_it_and_keeps_its_record(tool):
+    quiz, video = tool("quiz tool"), tool("video tool")
+    theirs = video("post", answer_to_item("bob@example.org")).json()[0]
+    response = quiz("post", voiding(theirs))
+    assert response.status_code == 403
+    assert theirs in response.json()["error"] and response.json()["field"] == "object.id"
+    assert not Statement.objects.get(id=theirs).voided and LearningRecord.objects.count() == 1
+
+
+def test_a_refused_voiding_in_a_batch_stores_nothing_of_the_batch(tool):
+    quiz, video = tool("quiz tool"), tool("video tool")
+    theirs = video("post", answer("bob@example.org")).json()[0]
+    mine = {**answer("ada@example.org"), "id": str(uuid.uuid4())}
+    response = quiz("post", [mine, voiding(theirs)])
+    assert response.status_code == 403 and response.json()["statement_index"] == 1
+    assert list(Statement.objects.values_list("id", flat=True)) == [uuid.UUID(theirs)]
+
+
+def test_a_refused_voiding_by_put_is_403(tool):
+    quiz, video = tool("quiz tool"), tool("video tool")
+    theirs = video("post", answer("bob@example.org")).json()[0]
+    statement_id = str(uuid.uuid4())
+    assert quiz("put", voiding(theirs), statementId=statement_id).status_code == 403
+    assert not Statement.objects.filter(id=statement_id).exists()
+
+
+def test_voiding_another_clients_voiding_statement_is_403_not_a_hint_at_its_content(tool):
+    quiz, video = tool("quiz tool"), tool("video tool")
+    their_void = video("post", voiding(video("post", answer("bob@example.org")).json()[0])).json()[0]
+    assert quiz("post", voiding(their_void)).status_code == 403
+
+
+def test_a_client_with_read_all_and_write_may_void_any_clients_statement(tool):
+    admin_tool = tool("school admin tool", ["statements/write", "statements/read"])
+    quiz = tool("quiz tool")
+    theirs = quiz("post", answer_to_item("ada@example.org")).json()[0]
+    assert admin_tool("post", voiding(theirs)).status_code == 200
+    assert Statement.objects.get(id=theirs).voided and not LearningRecord.objects.exists()
+
+
+def test_a_voiding_sent_before_another_clients_statement_does_not_void_it(tool):
+    quiz, video = tool("quiz tool"), tool("video tool")
+    target = str(uuid.uuid4())
+    assert quiz("post", voiding(target)).status_code == 200
+    assert video("post", {**answer_to_item("bob@example.org"), "id": target}).status_code == 200
+    assert not Statement.objects.get(id=target).voided and LearningRecord.objects.count() == 1
+
+
+def test_a_read_all_clients_voiding_sent_before_the_statement_voids_it_on_arrival(tool):
+    admin_tool = tool("school admin tool", ["statements/write", "statements/read"])
+    quiz = tool("quiz tool")
+    target = str(uuid.uuid4())
+    admin_tool("post", voiding(target))
+    quiz("post", {**answer_to_item("ada@example.org"), "id": target})
+    assert Statement.objects.get(id=target).voided and not LearningRecord.objects.exists()
+
+
+def test_another_clients_id_with_other_content_is_409_whoever_stored_it(tool):
+    """Ids are unique in the whole store, so a write cannot hide that one is taken (only GET can)."""
+    quiz, video = tool("quiz tool"), tool("video tool")
+    theirs = video("post", answer("bob@example.org")).json()[0]
+    response = quiz("post", {**answer("ada@example.org"), "id": theirs})
+    assert response.status_code == 409 and "bob" not in response.content.decode()
+
+
+def test_adding_a_client_in_the_admin_shows_working_credentials_once(client):
+    client.force_login(school_admin(user__username="head"))
+    response = client.post(
+        "/admin/tutoring/xapiclient/add/",
+        {"name": "quiz tool", "may_write": "on", "may_read": "mine"},
+        follow=True,
+    )
+    shown = " ".join(str(m) for m in response.context["messages"])
+    key, secret = re.search(r"key: (\S+) — secret: (\S+) ", shown).groups()
+    added = XapiClient.objects.get(name="quiz tool")
+    assert authenticate_basic(basic(key, secret)) == added
+    assert secret not in client.get(f"/admin/tutoring/xapiclient/{added.pk}/change/").content.decode()
+    event = AuditEvent.objects.get(action="xapi_client.created")
+    assert event.actor_name == "head" and event.details == {"key": key, "scopes": added.scopes}
+
+
+def test_the_admin_add_form_asks_only_for_the_name_and_scopes(client):
+    client.force_login(school_admin())
+    form = client.get("/admin/tutoring/xapiclient/add/").context["adminform"].form
+    assert set(form.fields) == {"name", "may_write", "may_read"}

@@ -41,14 +41,20 @@ def permissions_for(scopes: Iterable[str]) -> dict[str, object]:
     return {"may_write": WRITE in wanted, "may_read": may_read}
 
 
+def issue_credentials(client: XapiClient) -> str:
+    """Give an unsaved client a new key and secret; the plain secret is returned once and never stored."""
+    secret = secrets.token_urlsafe(32)
+    client.key = secrets.token_hex(16)
+    client.secret_hash = hash_secret(secret)
+    return secret
+
+
 @transaction.atomic
 def register_client(name: str, scopes: Iterable[str] = DEFAULT_SCOPES) -> tuple[XapiClient, str]:
     """Create a client with these scopes; the plain secret is returned once and never stored."""
-    key = secrets.token_hex(16)
-    secret = secrets.token_urlsafe(32)
-    client = XapiClient.objects.create(
-        name=name, key=key, secret_hash=hash_secret(secret), **permissions_for(scopes)
-    )
+    client = XapiClient(name=name, **permissions_for(scopes))
+    secret = issue_credentials(client)
+    client.save()
     return client, secret
 
 

@@ -5,6 +5,11 @@ the same id with the same content stores nothing new; the same id with other
 content is a conflict (409); two statements with one id in a batch is a bad
 request; a voiding statement marks its target voided, whenever either arrives
 (before it, after it, or in the same batch).
+
+Voiding removes a learning record, so a tool may void only the statements it
+stored itself; a tool an admin trusts to read every tool's statements
+(statements/read) may void any. A voiding statement that arrived before its
+target is honoured only if its tool may void the target's.
 """
 
 from __future__ import annotations
@@ -35,6 +40,19 @@ class StatementConflict(Exception):
         super().__init__(f"statement {index} ({statement_id}) conflicts with a stored statement")
         self.index = index
         self.statement_id = statement_id
+
+
+class VoidingRefused(Exception):
+    """A voiding statement whose client may not void its target (stored by another client)."""
+
+    def __init__(self, index: int, target: uuid.UUID) -> None:
+        super().__init__(
+            f"statement {index} voids {target}, which another client stored; a client may void only "
+            "the statements it stored, unless a school admin lets it read every client's statements "
+            "(statements/read)"
+        )
+        self.index = index
+        self.target = target
 
 
 @dataclass
@@ -136,31 +154,41 @@ def _prepare(raw: list[Any], client: XapiClient | None, put_id: str | None) -> l
     return prepared
 
 
+def _may_void(voider_id: int | None, voider_reads: str | None, owner_id: int | None) -> bool:
+    """Whether a client (its id and read scope) may void a statement that client ``owner_id`` stored.
+
+    Its own always; any when a school admin lets it read every client's statements.
+    """
+    return voider_reads == XapiClient.Reads.ALL or voider_id == owner_id
+
+
 def store_statements(raw: list[Any], client: XapiClient | None, *, put_id: str | None = None) -> StoreResult:
     """Validate and store a batch atomically; returns the ids in request order."""
     prepared = _prepare(raw, client, put_id)
     try:
-        return _store(prepared)
+        return _store(prepared, client)
     except IntegrityError:
         # Another request stored one of these ids between our check and our insert:
         # run again, now seeing it, so the same content is accepted and other content is a 409.
-        return _store(prepared)
+        return _store(prepared, client)
 
 
-def _store(prepared: list[Statement]) -> StoreResult:
+def _store(prepared: list[Statement], client: XapiClient | None) -> StoreResult:
     ids = [s.id for s in prepared]
     ids_set = set(ids)
+    client_id = client.pk if client else None
     with transaction.atomic():
         # One round trip: the batch's ids already stored, and statements that void any of them
-        # (a voiding statement may arrive before its target: it is honoured on arrival).
+        # (a voiding statement may arrive before its target: it is honoured on arrival if its
+        # client may void the target).
         known = Statement.objects.filter(Q(id__in=ids) | Q(voids__in=ids)).values_list(
-            "id", "content_hash", "voids"
+            "id", "content_hash", "voids", "client_id", "client__may_read"
         )
         stored, already_voided = {}, set()
-        for ident, digest, voids in known:
+        for ident, digest, voids, voider_id, voider_reads in known:
             if ident in ids_set:
                 stored[ident] = digest
-            if voids in ids_set:
+            if voids in ids_set and _may_void(voider_id, voider_reads, client_id):
                 already_voided.add(voids)
         for index, statement in enumerate(prepared):
             if statement.id in stored and stored[statement.id] != statement.content_hash:
@@ -169,12 +197,19 @@ def _store(prepared: list[Statement]) -> StoreResult:
         new_ids = {s.id for s in new}
         targets = {s.voids: i for i, s in enumerate(prepared) if s.voids and s.id in new_ids}
         if targets:
+            # Targets in this batch are the client's own; stored ones may be another client's.
+            # Ownership is checked first, so a refused client learns nothing of the target's content.
+            stored_targets = list(
+                Statement.objects.filter(id__in=targets).values_list("id", "client_id", "verb_id")
+            )
+            reads = client.may_read if client else None
+            refused = [t for t, owner, _ in stored_targets if not _may_void(client_id, reads, owner)]
+            for target in sorted(refused, key=targets.get):
+                raise VoidingRefused(targets[target], target)
             # A voiding statement is one stored already or one arriving in this batch.
             voiding_here = {s.id for s in prepared if s.voids}
-            stored_voiding = Statement.objects.filter(id__in=targets, verb_id=VOIDED_VERB).values_list(
-                "id", flat=True
-            )
-            for target in sorted((set(stored_voiding) | voiding_here) & set(targets), key=targets.get):
+            stored_voiding = {t for t, _, verb in stored_targets if verb == VOIDED_VERB}
+            for target in sorted((stored_voiding | voiding_here) & set(targets), key=targets.get):
                 raise StatementError(targets[target], "object.id", "a voiding statement cannot be voided")
         for statement in new:
             # Voided by an earlier request, or by a voiding statement in this very batch.

@@ -19,7 +19,7 @@ from tutoring.xapi.decorators import (
     xapi_version,
 )
 from tutoring.xapi.selectors import QueryError, check_parameters, query_statements, single_statement
-from tutoring.xapi.services import StatementConflict, store_statements
+from tutoring.xapi.services import StatementConflict, VoidingRefused, store_statements
 from tutoring.xapi.validation import StatementError
 
 STORED_HEADER = "X-EduRSFT-Statements-Stored"
@@ -35,6 +35,8 @@ def _store(request: HttpRequest, statements: list, put_id: str | None = None) ->
         return JsonResponse(problem.as_json(), status=400)
     except StatementConflict as conflict:
         return error(409, str(conflict), statement_index=conflict.index, field="id")
+    except VoidingRefused as refused:
+        return error(403, str(refused), statement_index=refused.index, field="object.id")
     response = HttpResponse(status=204) if put_id is not None else JsonResponse(result.ids, safe=False)
     # xAPI fixes the body; these tell a tool how many statements were new and how many became
     # learning records, so answers about unknown items or without a result are not lost unseen.
