@@ -196,7 +196,11 @@ class XapiClient(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     key = models.CharField(max_length=64, unique=True)
-    secret_hash = models.CharField(max_length=200, help_text="Hashed with Django's password hasher.")
+    secret_hash = models.CharField(
+        max_length=200,
+        help_text="SHA-256 of a 256-bit random secret (no slow hasher needed at that entropy; "
+        "checked on every request).",
+    )
     is_active = models.BooleanField(default=True, help_text="Untick to revoke the credentials.")
     may_write = models.BooleanField(
         "may send statements", default=True, help_text="The statements/write scope."

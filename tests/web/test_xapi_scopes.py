@@ -175,6 +175,8 @@ def test_the_command_creates_a_client_with_the_scopes_it_is_given():
     client = XapiClient.objects.get(name="dashboard")
     assert printed["scopes"] == client.scopes == ["statements/read"]
     assert not client.may_write
+    event = AuditEvent.objects.get(action="xapi_client.created")
+    assert (event.actor_name, event.target, event.details["key"]) == ("system", "dashboard", client.key)
 
 
 def test_the_command_gives_the_xapi_default_scopes_when_none_are_named():

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from tutoring.audit import record_event
 from tutoring.models import XapiClient
 
 WRITE, READ_MINE, READ_ALL = "statements/write", "statements/read/mine", "statements/read"
@@ -55,6 +56,7 @@ def register_client(name: str, scopes: Iterable[str] = DEFAULT_SCOPES) -> tuple[
     client = XapiClient(name=name, **permissions_for(scopes))
     secret = issue_credentials(client)
     client.save()
+    record_event(None, "xapi_client.created", client.name, key=client.key, scopes=client.scopes)
     return client, secret
 
 
