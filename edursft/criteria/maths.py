@@ -6,11 +6,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from edursft.criteria.candidate import Candidate
 from edursft.criteria.context import CriteriaContext
 from edursft.criteria.registry import Criterion, Outcome, ParamError, register
 from edursft.verification import answer_solves, check_worked_solution
+from edursft.verification.direct import direct_answer, states_answer
 from edursft.verification.grounding import ungrounded_number
 from edursft.verification.steps import count_calculations
 
@@ -44,6 +46,10 @@ def maths_task(text: str) -> str | None:
 class AnswerVerified(Criterion):
     """The proposed answer is checked, not trusted; an answer that cannot be checked fails.
 
+    A question whose text alone fixes the answer ("Find the median of 11, 2, 4.",
+    "Divide 3/4 by 1/2.") is solved from the text first, and the answer must be that
+    value whatever the solution shows (``verification.direct``: a consistent solution
+    that adds the wrong pair of middle values recomputes and is grounded, yet wrong).
     With a worked solution containing calculations (GSM8K style), every step is
     recomputed and the answer must follow from them, and (``grounded``) every number
     the calculations start from must come from the problem, an earlier step or a
@@ -64,6 +70,11 @@ class AnswerVerified(Criterion):
     def _verify(self, candidate: Candidate) -> Outcome:
         if not candidate.answer or not candidate.answer.strip():
             return Outcome.of(False, "no proposed answer")
+        exact = direct_answer(candidate.text)
+        if exact is not None and not states_answer(candidate.answer, exact):
+            return Outcome.of(
+                False, f"the question fixes the answer at {_written(exact)}, not {candidate.answer.strip()!r}"
+            )
         if candidate.solution and count_calculations(candidate.solution):
             result = check_worked_solution(
                 candidate.solution, candidate.answer, require_last_step=self.require_last_step
@@ -81,6 +92,10 @@ class AnswerVerified(Criterion):
         return Outcome.of(
             answer_solves(task, candidate.answer), f"sympy: {candidate.answer!r} does not answer {task!r}"
         )
+
+
+def _written(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value} ({float(value):.4g})"
 
 
 def estimate_p_correct(candidate: Candidate) -> float:

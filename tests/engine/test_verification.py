@@ -11,6 +11,7 @@ from edursft.criteria.context import CriteriaContext
 from edursft.criteria.maths import AnswerVerified
 from edursft.criteria.registry import Outcome
 from edursft.verification import answer_solves, answers_equivalent, check_worked_solution
+from edursft.verification.direct import direct_answer, states_answer
 from edursft.verification.grounding import ungrounded_number
 
 GSM8K_TEST = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gsm8k" / "test.jsonl"
@@ -151,6 +152,71 @@ def test_rounded_results_are_accepted_but_wrong_rounding_is_not() -> None:
     assert not check_worked_solution("Each gets 10/3 = <<10/3=3.34>>3.34 cups.", "3.34").ok
 
 
+@pytest.mark.parametrize(
+    ("problem", "answer"),
+    [
+        ("Find the mean of 5, 10, 20, 25.", "15"),
+        ("Find the median of 11, 2, 4, 10, 3.", "4"),
+        ("Find the median of 20, 29, 26, 11.", "23"),
+        ("Find the range of 12, 20, 27 and 6.", "21"),
+        ("Find the greatest common factor of 36 and 20.", "4"),
+        ("Find the least common multiple of 4, 6 and 10.", "60"),
+        ("Divide 3/4 by 1/2. Simplify your answer.", "3/2"),
+        ("Subtract 1/4 from 3/4.", "1/2"),
+        ("Multiply the integers: 12 * (-17).", "-204"),
+        ("Find the product of the whole numbers 63 and 32.", "2016"),
+        ("What is the square root of 144?", "12"),
+        ("What is 15% of 80?", "12"),
+        ("What is 2/3 of 18?", "12"),
+        ("Write 3/8 as a percent.", "37.5%"),
+        ("Use the distributive property to evaluate 5(9 + 1).", "50"),
+        ("What is |9 - 15|?", "6"),
+        ("Evaluate 4^3.", "64"),
+        ("Fill in the missing numerator: 1/2 = ?/8.", "4"),
+        ("Solve the proportion 3/12 = 7/x for x.", "28"),
+        ("Find the slope of the line through (4, 7) and (5, 4).", "-3"),
+        ("The pattern 13, 19, 25, 31, ... continues. What is term number 6?", "43"),
+    ],
+)
+def test_questions_the_text_fixes_are_solved_from_the_text(problem: str, answer: str) -> None:
+    exact = direct_answer(problem)
+    assert exact is not None and states_answer(answer, exact)
+    assert not states_answer(str(exact + 1), exact)
+
+
+def test_a_consistent_solution_with_the_wrong_answer_to_a_fixed_question_fails() -> None:
+    # Seen in RSFT: the two "middle values" of an unsorted list; every step recomputes.
+    solution = "The middle values are 10 and 11: 10 + 11 = <<10+11=21>>21. Then 21 / 2 = <<21/2=10.5>>10.5."
+    assert check_worked_solution(solution, "10.5").ok
+    outcome = _verified("Find the median of 11, 2, 4, 10, 3.", solution, "10.5")
+    assert not outcome.passed and "fixes the answer at 4" in outcome.reason
+    # A rounded mean is right only with the decimals shown, never as a whole number.
+    assert states_answer("11.67", direct_answer("Find the mean of 5, 10, 20.") or 0)
+    assert not states_answer("12", direct_answer("Find the mean of 5, 10, 20.") or 0)
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "Find the mean of 4 tests if the total is 320.",
+        "Find the median of 3, 5, 9. Then add 2 to it.",
+        "Add 1/2 - 1/3.",  # the verb and the operator disagree: not guessed
+        "Natalia sold clips to 48 of her friends in April, and then she sold half as many in May.",
+        "Find the mode of 1, 2, 2, 3, 3.",  # two modes
+    ],
+)
+def test_other_questions_are_left_to_the_step_checks(problem: str) -> None:
+    assert direct_answer(problem) is None
+
+
+def test_no_gsm8k_question_is_taken_for_a_fixed_one() -> None:
+    if not GSM8K_TEST.exists():
+        pytest.skip(f"GSM8K not found at {GSM8K_TEST.parent}")
+    questions = [json.loads(line)["question"] for path in (GSM8K_TEST, GSM8K_TRAIN) for line in path.open()]
+    assert len(questions) == 8792
+    assert [q for q in questions if direct_answer(q) is not None] == []
+
+
 def test_square_roots_must_come_out_whole_or_a_fraction() -> None:
     assert check_worked_solution(
         "5*5 + 12*12 = <<5*5+12*12=169>>169. sqrt(169) = <<sqrt(169)=13>>13.", "13"
@@ -218,7 +284,7 @@ def _verified(problem: str, solution: str, answer: str) -> Outcome:
             "40",
         ),
         (
-            "Evaluate (9 + 3) * 4 - 5.",
+            "A shelf has 9 red and 3 blue books in each of 4 rows. 5 books are lent out. How many are left?",
             "Parentheses first: 9 + 3 = <<9+3=12>>12. Then multiply: 12 * 11 = <<12*11=132>>132. "
             "Then subtract: 132 - 13 = <<132-13=119>>119.",
             "119",
