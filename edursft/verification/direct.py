@@ -20,7 +20,12 @@ from collections.abc import Callable
 from fractions import Fraction
 from functools import reduce
 
-from edursft.verification.arithmetic import NotArithmeticError, evaluate_arithmetic, parse_decimal
+from edursft.verification.arithmetic import (
+    NotArithmeticError,
+    evaluate_arithmetic,
+    matches_written_value,
+    parse_decimal,
+)
 
 _NUM = r"-?\d+(?:\.\d+)?"
 _FRACTION = rf"{_NUM}(?:\s*/\s*\d+)?"
@@ -180,7 +185,7 @@ def states_answer(answer: str, exact: Fraction) -> bool:
     parsed = parse_decimal(answer)
     if parsed is not None:
         stated, places = parsed
-        return stated == exact or (places > 0 and abs(stated - exact) <= Fraction(1, 2 * 10**places))
+        return stated == exact or (places > 0 and matches_written_value(exact, answer))
     try:
         return evaluate_arithmetic(answer) == exact
     except NotArithmeticError:
