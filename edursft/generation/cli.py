@@ -49,6 +49,7 @@ def _pretrain(args: argparse.Namespace) -> int:
             "max_steps": args.max_steps,
             "seed": args.seed,
             "corpus_limit": args.corpus_limit,
+            "digit_tokens": args.digit_tokens,
         }.items()
         if value is not None
     }
@@ -164,6 +165,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pre.add_argument("--max-steps", type=int)
     pre.add_argument("--corpus-limit", type=int, help="at most this many documents per corpus")
     pre.add_argument("--seed", type=int)
+    pre.add_argument(
+        "--digit-tokens",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="split numbers into single-digit tokens (default: whole numbers, see docs/generation.md)",
+    )
     pre.set_defaults(handler=_pretrain)
 
     gen = subparsers.add_parser("generate", help="sample candidates from a generator, one JSON line each")

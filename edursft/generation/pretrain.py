@@ -42,6 +42,7 @@ class PretrainConfig:
     feedback_share: float = 0.34  # feedback documents per seed exercise
     corpus_limit: int = 600  # at most this many documents per corpus (0: all), so seed content dominates
     vocab_size: int = 1536
+    digit_tokens: bool = True  # numbers as single digits (False: BPE learns whole numbers)
     n_layer: int = 4
     n_head: int = 4
     n_embd: int = 128
@@ -85,11 +86,16 @@ def preset_config(name: str, **overrides: object) -> PretrainConfig:
     return replace(PretrainConfig(), **{**PRESETS[name], **overrides})
 
 
-def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
-    """Byte-level BPE (GPT-2 style) with single-digit tokens and the format's tags as special tokens."""
+def train_tokenizer(texts: list[str], vocab_size: int, digit_tokens: bool = True) -> PreTrainedTokenizerFast:
+    """Byte-level BPE (GPT-2 style) with the format's tags as special tokens; with
+    ``digit_tokens`` every digit is its own token, otherwise BPE merges numbers as it
+    merges words."""
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+        [
+            pre_tokenizers.Digits(individual_digits=digit_tokens),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
     )
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
@@ -153,7 +159,7 @@ def pretrain(config: PretrainConfig) -> Path:
     np_rng = np.random.default_rng(config.seed)
     documents = training_documents(config)
     texts = [doc.text for doc in documents]
-    tokenizer = train_tokenizer(texts, config.vocab_size)
+    tokenizer = train_tokenizer(texts, config.vocab_size, config.digit_tokens)
     stream = np.fromiter(
         (tok for ids in tokenizer(texts, add_special_tokens=False)["input_ids"] for tok in ids),
         dtype=np.int64,

@@ -76,6 +76,19 @@ def _name(rng: random.Random) -> str:
     return rng.choice(NAMES)
 
 
+def _reduce(top: int, bottom: int, expression: str) -> str:
+    """End a fraction answer in checked steps: the calculator finds the greatest common
+    factor and both divisions are annotated, so nothing is simplified in the head (a small
+    generator that wrote "6/20 = 3/10" unaided got it wrong more often than right).
+    The last sentence restates ``expression`` as the simplified fraction, a checked step."""
+    g = math.gcd(top, bottom)
+    head = f"The GCF is <<gcd({top},{bottom})={g}>>{g}"
+    if g == 1:
+        return f"{head}. So {expression} = {top}/{bottom}."
+    t, u = top // g, bottom // g
+    return f"{head}: <<{top}/{g}={t}>>{t} and <<{bottom}/{g}={u}>>{u}. So {expression} = {t if u == 1 else f'{t}/{u}'}."
+
+
 def addition_whole(rng: random.Random, level: int) -> Draft:
     top = _scale(level, 50, 500, 5000)
     a, b = rng.randint(10, top), rng.randint(10, top)
@@ -282,20 +295,29 @@ def mean(rng: random.Random, level: int) -> Draft:
 
 
 def median(rng: random.Random, level: int) -> Draft:
-    n = _scale(level, 4, 6, 8)
+    n = _scale(level, 4, 6, 6)
     values = rng.sample(range(1, _scale(level, 30, 60, 150)), n)
     ordered = sorted(values)
     lo, hi = ordered[n // 2 - 1], ordered[n // 2]
     middle = num((lo + hi) / 2)
+    # Easier draws give the data in order (a worksheet's first median questions do), so the
+    # step practised is finding the middle; harder ones are unordered and must be sorted.
+    given_in_order = level < 3 and rng.random() < 0.5
+    if given_in_order:
+        values = ordered
     return Draft(
-        f"Find the median of {', '.join(map(str, values))}.",
-        f"In order: {', '.join(map(str, ordered))}. The two middle values are {lo} and {hi}: "
+        ("The numbers are in order from least to greatest. " if given_in_order else "")
+        + f"Find the median of {', '.join(map(str, values))}.",
+        ("They are already in order" if given_in_order else f"In order: {', '.join(map(str, ordered))}")
+        + f". The two middle values are {lo} and {hi}: "
         f"{lo} + {hi} = <<{lo}+{hi}={lo + hi}>>{lo + hi}. "
         f"Then {lo + hi} / 2 = <<{lo + hi}/2={middle}>>{middle}.",
         middle,
         "Put the numbers in order first; with an even count, average the two middle values.",
         (
-            Mistake(
+            Mistake(str(lo), "With an even count there are two middle values: take the mean of both.")
+            if given_in_order
+            else Mistake(
                 num((values[n // 2 - 1] + values[n // 2]) / 2),
                 "Sort the numbers before picking the middle ones.",
             ),
@@ -304,13 +326,15 @@ def median(rng: random.Random, level: int) -> Draft:
 
 
 def value_range(rng: random.Random, level: int) -> Draft:
-    values = rng.sample(range(1, _scale(level, 40, 100, 500)), _scale(level, 4, 6, 7))
+    values = rng.sample(range(1, _scale(level, 40, 100, 500)), _scale(level, 4, 5, 5))
     lo, hi = min(values), max(values)
+    listed = ",".join(map(str, values))
     return Draft(
         f"Find the range of {', '.join(map(str, values))}.",
-        f"Largest minus smallest: {hi} - {lo} = <<{hi}-{lo}={hi - lo}>>{hi - lo}.",
+        f"The largest value is <<max({listed})={hi}>>{hi} and the smallest is <<min({listed})={lo}>>{lo}. "
+        f"Range: {hi} - {lo} = <<{hi}-{lo}={hi - lo}>>{hi - lo}.",
         str(hi - lo),
-        "The range is the biggest value minus the smallest value.",
+        "Range = largest value - smallest value.",
         (
             Mistake(
                 str(values[-1] - values[0]), "Use the largest and smallest values, not the last and first."
@@ -381,7 +405,7 @@ def probability_single(rng: random.Random, level: int) -> Draft:
         f"A bag holds {red} red marbles and {blue} blue marbles. One marble is drawn at random. "
         "What is the probability that it is red? Give a fraction.",
         f"There are {red} + {blue} = <<{red}+{blue}={total}>>{total} marbles. "
-        f"The probability is {red}/{total} = {answer}.",
+        + _reduce(red, total, f"{red} / {total}"),
         answer,
         "Probability is the number of favourable outcomes over the number of all outcomes.",
         (Mistake(num(Fraction(red, blue)), "Divide by all the marbles, not by the blue ones only."),),
@@ -401,8 +425,9 @@ def probability_two(rng: random.Random, level: int) -> Draft:
     return Draft(
         f"A coin is flipped and a {sides}-sided die is rolled. What is the probability of {face} and "
         f"{event}? Give a fraction.",
-        f"P({face}) = 1/2 and P({event}) = {favourable}/{sides}. Independent events multiply: "
-        f"1/2 * {favourable}/{sides} = {num(answer)}.",
+        f"The coin gives 1/2 and the die {favourable}/{sides}. Independent events multiply: "
+        f"<<2*{sides}={2 * sides}>>{2 * sides}. "
+        + _reduce(favourable, 2 * sides, f"1/2 * {favourable}/{sides}"),
         num(answer),
         "For independent events multiply the two probabilities.",
         (Mistake(num(p1 + p2), "Adding is for 'or'; for 'and' with independent events, multiply."),),
@@ -415,11 +440,10 @@ def multiplication_fractions(rng: random.Random, level: int) -> Draft:
     answer = Fraction(a, b) * Fraction(c, d)
     return Draft(
         f"Multiply {a}/{b} * {c}/{d}. Simplify your answer.",
-        f"Multiply the tops: {a} * {c} = <<{a}*{c}={a * c}>>{a * c}. Multiply the bottoms: "
-        f"{b} * {d} = <<{b}*{d}={b * d}>>{b * d}. "
-        f"So the product is {a * c}/{b * d} = {num(answer)}.",
+        f"Tops: <<{a}*{c}={a * c}>>{a * c}. Bottoms: <<{b}*{d}={b * d}>>{b * d}. "
+        + _reduce(a * c, b * d, f"{a}/{b} * {c}/{d}"),
         num(answer),
-        "Multiply numerator by numerator and denominator by denominator, then simplify.",
+        "Multiply the tops, multiply the bottoms, then simplify.",
         (Mistake(f"{a * c}/{b + d}", "Multiply the denominators too; they are not added."),),
     )
 
@@ -430,9 +454,8 @@ def division_fractions(rng: random.Random, level: int) -> Draft:
     answer = Fraction(a, b) / Fraction(c, d)
     return Draft(
         f"Divide {a}/{b} by {c}/{d}. Simplify your answer.",
-        f"Multiply by the reciprocal: {a}/{b} * {d}/{c}. Tops: {a} * {d} = <<{a}*{d}={a * d}>>{a * d}; "
-        f"bottoms: {b} * {c} = <<{b}*{c}={b * c}>>{b * c}. "
-        f"The quotient is {a * d}/{b * c} = {num(answer)}.",
+        f"Flip {c}/{d} to {d}/{c}. Tops: <<{a}*{d}={a * d}>>{a * d}. Bottoms: <<{b}*{c}={b * c}>>{b * c}. "
+        + _reduce(a * d, b * c, f"{a}/{b} * {d}/{c}"),
         num(answer),
         "Keep the first fraction, flip the second, and multiply.",
         (Mistake(num(Fraction(a, b) * Fraction(c, d)), "Flip the second fraction before multiplying."),),
@@ -448,11 +471,11 @@ def add_sub_fractions(rng: random.Random, level: int) -> Draft:
     answer = Fraction(a, b) + Fraction(c, d)
     return Draft(
         f"Add {a}/{b} + {c}/{d}. Simplify your answer.",
-        f"Use the common denominator {common}: {a}/{b} = {top_a}/{common} and {c}/{d} = {top_c}/{common}. "
-        f"Add the tops: {top_a} + {top_c} = <<{top_a}+{top_c}={top_a + top_c}>>{top_a + top_c}. "
-        f"The sum is {top_a + top_c}/{common} = {num(answer)}.",
+        f"Denominator <<lcm({b},{d})={common}>>{common}. Tops: <<{a}*{common}/{b}={top_a}>>{top_a} "
+        f"+ <<{c}*{common}/{d}={top_c}>>{top_c} = <<{top_a}+{top_c}={top_a + top_c}>>{top_a + top_c}. "
+        + _reduce(top_a + top_c, common, f"{a}/{b} + {c}/{d}"),
         num(answer),
-        "Rewrite both fractions with the same denominator before adding the numerators.",
+        "Use a common denominator, then add the tops.",
         (
             Mistake(
                 f"{a + c}/{b + d}", "Never add the denominators: find a common denominator and add the tops."
@@ -859,7 +882,7 @@ def least_common_multiple(rng: random.Random, level: int) -> Draft:
     lcm = a * b // g
     return Draft(
         f"Find the least common multiple of {a} and {b}.",
-        f"Their greatest common factor is {g}, so LCM = {a} * {b} / {g} = <<{a}*{b}/{g}={lcm}>>{lcm}.",
+        f"Their GCF is <<gcd({a},{b})={g}>>{g}, so LCM = {a} * {b} / {g} = <<{a}*{b}/{g}={lcm}>>{lcm}.",
         str(lcm),
         "List multiples of the larger number until one is also a multiple of the smaller.",
         (Mistake(str(a * b) if g > 1 else str(g), "Look for the smallest number both divide into."),),

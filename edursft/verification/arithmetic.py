@@ -1,12 +1,19 @@
 """Exact, safe evaluation of plain arithmetic such as GSM8K's ``<<16-3-4=9>>``.
 
 Calculator steps are re-computed with :class:`fractions.Fraction` over a walked
-Python AST instead of ``eval``: only numbers, + - * / // % **, ``sqrt`` and brackets
-are accepted, so a hostile string can neither run code nor ask for a number with a
-billion digits. Exact rationals mean ``0.1+0.2=0.3`` holds, as a person expects.
+Python AST instead of ``eval``: only numbers, + - * / // % **, brackets and the
+functions ``sqrt``, ``gcd``, ``lcm``, ``max`` and ``min`` are accepted, so a hostile
+string can neither run code nor ask for a number with a billion digits. Exact
+rationals mean ``0.1+0.2=0.3`` holds, as a person expects.
 A square root must come out rational (``sqrt(169)=13``): an irrational one is
 refused rather than approximated, because a rounded root would let ``sqrt(170)=13``
 pass the rounding rule and a generated exercise state a wrong length as exact.
+
+``gcd``/``lcm`` (whole numbers) and ``max``/``min`` are there for the generator: a
+model of a million weights, trained for minutes, copies numbers well and compares
+or factors them badly. With the calculator taking the greatest common factor that
+simplifies a fraction, or the largest and smallest values of a list, what RSFT has
+to teach is which step to take, as with the four operations.
 """
 
 from __future__ import annotations
@@ -31,14 +38,22 @@ class NotArithmeticError(ValueError):
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*%")
 _ROOT_OF_NUMBER = re.compile(r"√\s*(\d+(?:\.\d+)?)")
-_PLAIN = re.compile(r"(?:[\d\s.+\-*/%()]|sqrt)+")
+_FUNCTIONS = ("sqrt", "gcd", "lcm", "max", "min")
+_PLAIN = re.compile(rf"(?:[\d\s.,+\-*/%()]|{'|'.join(_FUNCTIONS)})+")
+_CALL = re.compile(r"\b(?:gcd|lcm|max|min)\s*\(")
+
+
+def has_call(text: str) -> bool:
+    """Whether the text calls a function of several arguments, so its commas separate them."""
+    return _CALL.search(text) is not None
 
 
 def normalise_arithmetic(text: str) -> str:
     """Map the notations people write (x, ×, ÷, ^, $, 1,000, 25%) to Python operators."""
     text = text.strip().replace("$", "").replace("−", "-").replace("–", "-")
     text = text.replace("×", "*").replace("·", "*").replace("÷", "/").replace("^", "**")
-    text = _THOUSANDS.sub("", text)
+    if not has_call(text):  # inside a call, "gcd(12,180)" separates arguments
+        text = _THOUSANDS.sub("", text)
     # "3 x 4" and "3x4" between numbers or brackets mean multiplication in GSM8K.
     text = re.sub(r"(?<=[\d)])\s*[xX]\s*(?=[\d(.])", "*", text)
     text = _ROOT_OF_NUMBER.sub(r"sqrt(\1)", text).replace("√", "sqrt")
@@ -66,6 +81,24 @@ def _square_root(value: Fraction) -> Fraction:
     if top * top != value.numerator or bottom * bottom != value.denominator:
         raise NotArithmeticError(f"the square root of {value} is not a whole number or a fraction")
     return Fraction(top, bottom)
+
+
+def _whole(name: str, values: list[Fraction]) -> list[int]:
+    if any(value.denominator != 1 for value in values):
+        raise NotArithmeticError(f"{name} takes whole numbers")
+    return [int(value) for value in values]
+
+
+def _call(name: str, args: list[Fraction]) -> Fraction:
+    if name == "sqrt" and len(args) == 1:
+        return _square_root(args[0])
+    if name in ("max", "min") and args:
+        return max(args) if name == "max" else min(args)
+    if name == "gcd" and len(args) >= 2:
+        return Fraction(math.gcd(*_whole(name, args)))
+    if name == "lcm" and len(args) >= 2:
+        return _check_size(Fraction(math.lcm(*_whole(name, args))))
+    raise NotArithmeticError(f"unsupported call {name}() with {len(args)} arguments")
 
 
 def _evaluate(node: ast.AST) -> Fraction:
@@ -97,14 +130,8 @@ def _evaluate(node: ast.AST) -> Fraction:
             if left == 0 and right < 0:
                 raise NotArithmeticError("division by zero")
             return _check_size(left ** int(right))
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "sqrt"
-        and len(node.args) == 1
-        and not node.keywords
-    ):
-        return _square_root(_evaluate(node.args[0]))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        return _call(node.func.id, [_evaluate(arg) for arg in node.args])
     raise NotArithmeticError(f"unsupported element {type(node).__name__}")
 
 

@@ -21,11 +21,16 @@ their head); every authored seed exercise is.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from fractions import Fraction
 
+from edursft.verification.arithmetic import has_call
 from edursft.verification.steps import ANNOTATION, ARITHMETIC_SPAN
 
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?|(?<![\d.])\.\d+")
+# An annotation and the copy of its result the text shows right after it ("<<6*4=24>>24").
+_ANNOTATION_SHOWN = re.compile(r"<<[^<>]*>>\s*\$?-?\d*(?:,\d{3})*(?:\.\d+)?")
+_ARGUMENT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?|(?<![\d.])\.\d+")  # "max(57,113)": no thousands
 _FRACTION = re.compile(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -83,20 +88,26 @@ def numbers_in(text: str) -> set[Fraction]:
     return found
 
 
-def _line_numbers(line: str) -> tuple[list[str], set[Fraction]]:
-    """(the numbers the line's calculations start from, the numbers it produces or states).
+def _line_numbers(line: str) -> tuple[list[tuple[str, Fraction | None]], Counter[Fraction], set[Fraction]]:
+    """(each number the line's calculations start from, with its own annotation's result;
+    how many annotations produce each value; the numbers the rest of the line produces or states).
 
     Within a line the order is not kept: a solution that names a number and uses it in
-    one sentence ("Try 11: 11 * 11 = 121") is grounded.
+    one sentence ("Try 11: 11 * 11 = 121") is grounded. An annotation's own result (and
+    its copy shown right after it) does not ground its operands: ``<<max(999,1)=999>>999``
+    would otherwise bring in any number.
     """
-    operands: list[str] = []
-    produced: set[Fraction] = set()
+    operands: list[tuple[str, Fraction | None]] = []
+    results: Counter[Fraction] = Counter()
     for match in ANNOTATION.finditer(line):
         expression, _, result = match.group(1).rpartition("=")
-        operands += _NUMBER.findall(expression)
-        produced |= _values(result)
-    prose = ANNOTATION.sub(" ", line)
+        own = next(iter(_values(result)), None)
+        pattern = _ARGUMENT if has_call(expression) else _NUMBER
+        operands += [(number, own) for number in pattern.findall(expression)]
+        results.update(_values(result))
+    prose = _ANNOTATION_SHOWN.sub(" ", line)
     stated = prose
+    produced: set[Fraction] = set()
     for match in ARITHMETIC_SPAN.finditer(prose):
         span = match.group(0)
         if "=" not in span:
@@ -105,21 +116,23 @@ def _line_numbers(line: str) -> tuple[list[str], set[Fraction]]:
         if not sides[0].strip():
             sides = sides[1:]  # continued from words ("A = 3.14 * 3 * 3 = 28.26"): no own first side
         first, *rest = sides
-        operands += _NUMBER.findall(first)
+        operands += [(number, None) for number in _NUMBER.findall(first)]
         produced |= _values(" ".join(rest))
         stated = stated.replace(span, " ", 1)
-    return operands, produced | numbers_in(stated)
+    return operands, results, produced | numbers_in(stated)
 
 
 def ungrounded_number(problem: str, solution: str) -> str | None:
     """The first number a calculation starts from that neither the problem, the solution's
-    earlier lines (or its own line's words and results) nor a constant accounts for;
+    earlier lines (or its own line's words and other results) nor a constant accounts for;
     None when every number is grounded."""
     known = numbers_in(problem) | CONSTANTS
     for line in solution.splitlines():
-        operands, produced = _line_numbers(line)
-        known |= produced
-        for number in operands:
-            if Fraction(number.replace(",", "")) not in known:
-                return number
+        operands, results, produced = _line_numbers(line)
+        for number, own in operands:
+            value = Fraction(number.replace(",", ""))
+            if value in known or value in produced or results[value] > (value == own):
+                continue
+            return number
+        known |= produced | set(results)
     return None

@@ -120,6 +120,9 @@ def test_the_calculator_fills_in_an_annotation_from_the_calculation_just_written
 def test_the_calculator_forces_the_result_of_an_annotation_the_model_writes(tiny):
     assert _forced_after(tiny, " so <<12*4=") == "48>>48"
     assert calculator_result(Fraction(1, 3)) == "0.3333" and calculator_result(Fraction(-6)) == "-6"
+    # Comparing and factoring are the calculator's too: a small model copies numbers well.
+    assert _forced_after(tiny, " largest <<max(18,73,98,9)=") == "98>>98"
+    assert _forced_after(tiny, " factor <<gcd(24,36)=") == "12>>12"
 
 
 def test_the_calculator_completes_negative_results_whose_sign_came_merged_into_a_token(tiny):

@@ -2,6 +2,7 @@
 
 import json
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from edursft.criteria.context import CriteriaContext
 from edursft.criteria.maths import AnswerVerified
 from edursft.criteria.registry import Outcome
 from edursft.verification import answer_solves, answers_equivalent, check_worked_solution
+from edursft.verification.arithmetic import NotArithmeticError, evaluate_arithmetic
 from edursft.verification.direct import direct_answer, states_answer
 from edursft.verification.grounding import ungrounded_number
 
@@ -228,6 +230,25 @@ def test_square_roots_must_come_out_whole_or_a_fraction() -> None:
     assert not result.ok and "not a whole number" in result.reason
     assert not check_worked_solution("<<sqrt(-4)=2>>2", "2").ok
     assert not check_worked_solution("<<abs(-4)=4>>4", "4").ok
+
+
+def test_greatest_common_factor_least_common_multiple_largest_and_smallest_are_calculator_steps() -> None:
+    assert evaluate_arithmetic("gcd(24,36)") == 12 and evaluate_arithmetic("lcm(4, 6)") == 12
+    assert evaluate_arithmetic("max(18,73,98,9)") == 98
+    assert evaluate_arithmetic("min(3, 1.5)") == Fraction(3, 2)
+    # Inside a call a comma separates arguments; elsewhere "1,000" is still a thousand.
+    assert evaluate_arithmetic("gcd(12,180)") == 12 and evaluate_arithmetic("1,000 + 1") == 1001
+    solution = (
+        "The largest value is <<max(57,113,320)=320>>320 and the smallest is <<min(57,113,320)=57>>57. "
+        "Largest minus smallest: 320 - 57 = <<320-57=263>>263."
+    )
+    assert check_worked_solution(solution, "263").ok
+    assert ungrounded_number("Find the range of 57, 113, 320.", solution) is None
+    assert ungrounded_number("Find the range of 57, 113, 321.", solution) == "320"
+    assert not check_worked_solution("<<max(4,9)=4>>4", "4").ok
+    for refused in ("gcd(1.5,3)", "gcd(4)", "max()", "round(2.5)", "1,2"):
+        with pytest.raises(NotArithmeticError):
+            evaluate_arithmetic(refused)
 
 
 @pytest.mark.parametrize(
