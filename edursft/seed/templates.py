@@ -86,7 +86,8 @@ def _reduce(top: int, bottom: int, expression: str) -> str:
     if g == 1:
         return f"{head}. So {expression} = {top}/{bottom}."
     t, u = top // g, bottom // g
-    return f"{head}: <<{top}/{g}={t}>>{t} and <<{bottom}/{g}={u}>>{u}. So {expression} = {t if u == 1 else f'{t}/{u}'}."
+    simplified = str(t) if u == 1 else f"{t}/{u}"
+    return f"{head}: <<{top}/{g}={t}>>{t} and <<{bottom}/{g}={u}>>{u}. So {expression} = {simplified}."
 
 
 def addition_whole(rng: random.Random, level: int) -> Draft:
