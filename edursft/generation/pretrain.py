@@ -5,14 +5,17 @@ one from the project's seed content plus any exercise corpora given, on CPU,
 within a wall-clock budget. The training loop follows nanoGPT's ``train.py``
 (Karpathy): documents are concatenated into one token stream and random
 windows of ``block_size`` tokens are the batches; AdamW with linear warm-up and
-cosine decay. Digits are split into single tokens (as in PaLM and LLaMA's
-tokenizers) so the model can learn column arithmetic instead of memorising
-number tokens.
+cosine decay. Numbers are BPE tokens of their own, never merged with the space
+before them, so " 12" in a problem and "12" in an annotation share one token:
+the calculator does the arithmetic, and what the model must do is copy numbers,
+which single-digit tokens (PaLM's and LLaMA's choice, for models that compute)
+made much harder for a model this small (docs/generation.md).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 from dataclasses import asdict, dataclass, replace
@@ -42,7 +45,7 @@ class PretrainConfig:
     feedback_share: float = 0.34  # feedback documents per seed exercise
     corpus_limit: int = 600  # at most this many documents per corpus (0: all), so seed content dominates
     vocab_size: int = 1536
-    digit_tokens: bool = True  # numbers as single digits (False: BPE learns whole numbers)
+    digit_tokens: bool = False  # True: every digit its own token (the tokenizer before 2026-12-02)
     n_layer: int = 4
     n_head: int = 4
     n_embd: int = 128
@@ -55,7 +58,7 @@ class PretrainConfig:
     max_minutes: float = 11.0  # training-loop budget; tokenizer, data and saving add about a minute
     held_out_items: int = 2  # per template and level, for the perplexity reported in the metadata
     held_out_limit: int = 400  # score at most this many held-out documents (0: all)
-    threads: int = 1  # torch threads; 0 leaves torch's default (see docs/generation.md)
+    threads: int = 0  # torch threads; 0 leaves torch's default, every core (see docs/generation.md)
     seed: int = 0
 
 
@@ -73,6 +76,7 @@ PRESETS: dict[str, dict] = {
         "max_steps": 12,
         "warmup_steps": 3,
         "max_minutes": 1.0,
+        "threads": 1,
         "seed_per_template": 1,
         "corpus_limit": 50,
         "held_out_items": 1,
@@ -150,11 +154,26 @@ def _lr(step: int, progress: float, config: PretrainConfig) -> float:
     return config.learning_rate * warmup_cosine(step, config.warmup_steps, progress)
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def pretrain(config: PretrainConfig) -> Path:
-    """Train tokenizer and model, save them as a generator version at ``config.out``; returns the path."""
+    """Train tokenizer and model, save them as a generator version at ``config.out``; returns the path.
+
+    Runs with ``config.threads`` torch threads (0: every core the process may use) and
+    restores the caller's count after, so a worker process that keeps one thread for
+    its small model calls keeps it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(config.threads or _cores())
+    try:
+        return _pretrain(config)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _pretrain(config: PretrainConfig) -> Path:
     started = time.monotonic()
-    if config.threads:
-        torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     np_rng = np.random.default_rng(config.seed)
     documents = training_documents(config)

@@ -14,7 +14,7 @@ from transformers.generation.logits_process import (
 
 from edursft.generation.corpus import CorpusFormatError, read_corpus
 from edursft.generation.evaluate import completion_log_probs, distinct_n, perplexity
-from edursft.generation.pretrain import held_out_examples, preset_config, pretrain
+from edursft.generation.pretrain import held_out_examples, preset_config, pretrain, train_tokenizer
 from edursft.generation.prompts import Request, build_prompt, exercise_completion, parse_completion
 from edursft.generation.sampling import (
     SamplingConfig,
@@ -123,6 +123,32 @@ def test_the_calculator_forces_the_result_of_an_annotation_the_model_writes(tiny
     # Comparing and factoring are the calculator's too: a small model copies numbers well.
     assert _forced_after(tiny, " largest <<max(18,73,98,9)=") == "98>>98"
     assert _forced_after(tiny, " factor <<gcd(24,36)=") == "12>>12"
+
+
+def test_pretraining_on_every_core_gives_the_caller_its_thread_count_back(tmp_path):
+    torch.set_num_threads(1)
+    pretrain(preset_config("tiny", out=tmp_path / "g", threads=0, max_steps=2))
+    assert torch.get_num_threads() == 1
+
+
+def test_whole_number_tokens_keep_a_number_one_token_in_prose_and_annotations_alike():
+    """Without digit tokens BPE merges numbers, but never with the space before them, so
+    " 12" in the problem and "12" in an annotation share the token a model copies; the
+    calculator forces results in whatever pieces the tokenizer has."""
+    texts = [
+        f"Add {a} and {b}: {a} + {b} = <<{a}+{b}={a + b}>>{a + b}." for a in range(2, 40) for b in (12, 36)
+    ]
+    for digit_tokens, pieces in ((True, ["1", "2"]), (False, ["12"])):
+        tokenizer = train_tokenizer(texts, 400, digit_tokens)
+        assert tokenizer.tokenize(" 12")[1:] == pieces
+        assert tokenizer.tokenize("<<12")[1:] == pieces
+        calculator = _Calculator(tokenizer, rows=1)
+        for token in tokenizer.encode(" so <<36+12=", add_special_tokens=False):
+            calculator.observe(0, token)
+        forced = []
+        while (token := calculator.next_forced(0)) is not None:
+            forced.append(token)
+        assert tokenizer.decode(forced) == "48>>48"
 
 
 def test_the_calculator_completes_negative_results_whose_sign_came_merged_into_a_token(tiny):
