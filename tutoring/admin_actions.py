@@ -11,6 +11,7 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -60,8 +61,9 @@ def erase_students(
             },
         )
     profiles = _students_only(modeladmin, request, queryset, "erased")
-    for profile in profiles:
-        erase_student(profile.user, request.user)
+    with transaction.atomic():  # all the selected students, or none: never half a selection
+        for profile in profiles:
+            erase_student(profile.user, request.user)
     modeladmin.message_user(request, f"Erased {len(profiles)} student(s) and their data.", messages.SUCCESS)
     return None
 

@@ -110,6 +110,26 @@ def test_admin_erasure_asks_for_confirmation_then_erases(client, ada):
     assert AuditEvent.objects.filter(action="student.erased").count() == 1
 
 
+def test_admin_erasure_of_several_students_is_all_or_nothing(client, ada, monkeypatch):
+    bob = Profile.objects.get(external_id="xapi:mailto:bob@example.org").user
+    erased = []
+
+    def erase_then_fail(user, by):
+        if erased:
+            raise RuntimeError("the database went away")
+        erased.append(user.username)
+        return erase_student(user, by)
+
+    monkeypatch.setattr("tutoring.admin_actions.erase_student", erase_then_fail)
+    client.force_login(school_admin())
+    form = {"action": "erase_students", "_selected_action": [ada.profile.pk, bob.profile.pk]}
+    with pytest.raises(RuntimeError):
+        client.post("/admin/tutoring/profile/", {**form, "confirmed": "yes"})
+    assert len(erased) == 1  # the first student was erased, then the second failed...
+    assert get_user_model().objects.filter(pk__in=[ada.pk, bob.pk]).count() == 2  # ...and it was undone
+    assert not AuditEvent.objects.filter(action="student.erased").exists()
+
+
 def test_admin_actions_only_touch_students(client):
     teacher_profile = Profile.objects.create(
         user=get_user_model().objects.create(username="t"), role="teacher"
