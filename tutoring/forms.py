@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.db.models import QuerySet
 
+from tutoring.id_fields import IdsChoiceField
 from tutoring.models import Classroom, CriteriaSet, Item, Skill
 from tutoring.xapi.decorators import parse_json
 
@@ -45,7 +46,7 @@ class ItemForm(forms.ModelForm):
         min_value=0,
         max_value=1,
     )
-    skills = forms.ModelMultipleChoiceField(
+    skills = IdsChoiceField(
         label="Skills",
         queryset=Skill.objects.order_by("name"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -117,6 +118,7 @@ class CriteriaForm(forms.ModelForm):
         fields = ["name", "classroom", "skills", "is_active"]
         labels = {"name": "Name", "classroom": "Class", "skills": "Target skills", "is_active": "Active"}
         widgets = {"skills": forms.SelectMultiple(attrs={"size": 8})}
+        field_classes = {"skills": IdsChoiceField}
 
     def __init__(self, *args, classrooms: QuerySet[Classroom] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -157,7 +159,7 @@ class ReviewDecisionForm(forms.Form):
 
     action = forms.ChoiceField(label="Decision", choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(label="Reason (required to reject)", required=False, max_length=1000)
-    items = forms.ModelMultipleChoiceField(
+    items = IdsChoiceField(
         label="Items",
         queryset=Item.objects.none(),
         required=True,

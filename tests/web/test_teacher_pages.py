@@ -270,6 +270,13 @@ def test_an_item_decided_meanwhile_by_another_reviewer_is_named_not_reported_as_
     assert school.pending.status == Item.Status.APPROVED
 
 
+def test_a_tampered_item_id_of_twenty_digits_is_an_unknown_item_not_a_server_error(client, school):
+    client.force_login(school.tina)
+    page = client.post(reverse("teacher-review"), {"action": "approve", "items": ["9" * 20]})
+    assert page.status_code == 200
+    assert f"Item {'9' * 20} is no longer awaiting your review" in page.content.decode()
+
+
 def test_a_bulk_decision_without_items_asks_for_one(client, school):
     client.force_login(school.tina)
     page = client.post(reverse("teacher-review"), {"action": "approve"}).content.decode()
