@@ -127,8 +127,19 @@ def class_students(classroom: Classroom) -> QuerySet:
 def item_bank(
     user: AbstractBaseUser, *, kind: str = "", skill: str = "", query: str = "", mine: bool = False
 ) -> QuerySet[Item]:
-    """Resources and exercises a teacher browses (feedback items live in the review queue)."""
-    items = Item.objects.exclude(kind=Item.Kind.FEEDBACK).prefetch_related("skills").order_by("-id")
+    """Resources and exercises a teacher browses (feedback items live in the review queue).
+
+    A generated item joins the shared bank once a reviewer approves it; before that (or
+    once rejected) only the teachers who review it see it, so nobody reuses an unreviewed
+    exercise from another teacher's criteria as if the school had vetted it.
+    """
+    vetted = ~Q(source=Item.Source.GENERATED) | Q(status=Item.Status.APPROVED)
+    items = (
+        Item.objects.exclude(kind=Item.Kind.FEEDBACK)
+        .filter(vetted | Q(pk__in=reviewable_items(user).values("pk")))
+        .prefetch_related("skills")
+        .order_by("-id")
+    )
     if mine:
         items = items.filter(created_by=user)
     if kind:

@@ -209,6 +209,20 @@ def test_the_review_queue_lists_only_accepted_items_of_the_teachers_criteria(cli
     assert "What is 1/2 + 1/4?" in page and "What is 10% of 50?" not in page
 
 
+def test_the_item_bank_shows_another_teachers_generated_items_only_once_approved(client, school):
+    def bank(user) -> str:
+        client.force_login(user)
+        return client.get(reverse("teacher-items")).content.decode()
+
+    assert "Generated fractions" in bank(school.tina)  # hers to review
+    assert "Generated fractions" not in bank(school.tom)  # Tina's criteria, not reviewed yet
+    assert "Generated fractions" in bank(school.admin)
+    school.pending.status = Item.Status.APPROVED
+    school.pending.save()
+    assert "Generated fractions" in bank(school.tom)
+    assert "Percents explained" in bank(school.tom)  # authored by Tina: in the shared bank from the start
+
+
 def test_approving_releases_an_item_to_students_and_is_audited(client, school):
     client.force_login(school.sam)
     assert client.get(reverse("student-item", args=[school.pending.pk])).status_code == 404
