@@ -472,8 +472,11 @@ def add_sub_fractions(rng: random.Random, level: int) -> Draft:
     answer = Fraction(a, b) + Fraction(c, d)
     return Draft(
         f"Add {a}/{b} + {c}/{d}. Simplify your answer.",
-        f"Denominator <<lcm({b},{d})={common}>>{common}. Tops: <<{a}*{common}/{b}={top_a}>>{top_a} "
-        f"+ <<{c}*{common}/{d}={top_c}>>{top_c} = <<{top_a}+{top_c}={top_a + top_c}>>{top_a + top_c}. "
+        # The sum is written out before its annotation: after "<<...>>9 = <<" the calculator
+        # reads the calculation just written as "9" and would force "9=9>>9".
+        f"Denominator <<lcm({b},{d})={common}>>{common}. Tops: <<{a}*{common}/{b}={top_a}>>{top_a} and "
+        f"<<{c}*{common}/{d}={top_c}>>{top_c}; "
+        f"{top_a} + {top_c} = <<{top_a}+{top_c}={top_a + top_c}>>{top_a + top_c}. "
         + _reduce(top_a + top_c, common, f"{a}/{b} + {c}/{d}"),
         num(answer),
         "Use a common denominator, then add the tops.",

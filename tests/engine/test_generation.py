@@ -151,6 +151,27 @@ def test_whole_number_tokens_keep_a_number_one_token_in_prose_and_annotations_al
         assert tokenizer.decode(forced) == "48>>48"
 
 
+def test_every_seed_solution_is_what_the_calculator_would_force(tiny):
+    """A seed solution the calculator contradicts can never be generated: "<<a>>6 + <<b>>9 =
+    <<" reads as the calculation "9" and forces "9=9>>9", so the sum is never right."""
+    from edursft.seed import expand_seed
+
+    contradicted = []
+    for exercise in expand_seed(1, seed=0):
+        calculator = _Calculator(tiny.tokenizer, rows=1)
+        written = ""
+        for token in tiny.tokenizer.encode(" " + exercise.solution, add_special_tokens=False):
+            calculator.observe(0, token)
+            written += calculator.pieces[token]
+            if calculator.queue[0]:
+                forced = tiny.tokenizer.decode(calculator.queue[0])
+                rest = (" " + exercise.solution)[len(written) :]
+                if not rest.startswith(forced):
+                    contradicted.append((exercise.skill, written[-40:], forced))
+                calculator.queue[0], calculator.busy = [], set()
+    assert contradicted == []
+
+
 def test_the_calculator_completes_negative_results_whose_sign_came_merged_into_a_token(tiny):
     """Byte-level BPE merges " <<-" and "=-": the model has then written the sign itself."""
 
