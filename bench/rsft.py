@@ -80,6 +80,18 @@ def _table(title: str, reports: list[RoundReport]) -> None:
         )
 
 
+def _skill_table(reports: list[RoundReport], weakest: int = 12) -> None:
+    """The skills weakest at round 0, and where the last round left them."""
+    first, last = reports[0].per_skill, reports[-1].per_skill
+    print(f"\nweakest {weakest} skills at round 0 (acceptance / verified), round 0 -> {reports[-1].round}")
+    for skill in list(first)[:weakest]:
+        a, b = first[skill], last.get(skill, {})
+        print(
+            f"  {skill[:40]:40s}  {a['acceptance_rate']:.2f}/{a['verified_rate'] or 0:.2f}"
+            f" -> {b.get('acceptance_rate', 0):.2f}/{b.get('verified_rate') or 0:.2f}"
+        )
+
+
 def _rows(reports: list[RoundReport]) -> list[dict]:
     return [
         {
@@ -180,6 +192,7 @@ def main() -> None:
             config(name, restart), on_round=lambda r: print(f"{name}: round {r.round} done", flush=True)
         )
         _table(titles[restart], reports)
+        _skill_table(reports)
         return reports
 
     started = time.monotonic()

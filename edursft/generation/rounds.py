@@ -109,6 +109,7 @@ class RoundReport:
     wall_seconds: float
     model: str
     sampling_stats: dict = field(default_factory=dict)
+    per_skill: dict = field(default_factory=dict)  # skill -> proposals, acceptance and verified rates
 
 
 def requests_for(kind: str, count: int, seed: int) -> list[Request]:
@@ -251,9 +252,33 @@ def _recording(stream: Iterator[Candidate], sink: list[Candidate]) -> Iterator[C
         yield candidate
 
 
-def evaluate_generator(generator: Generator, config: RsftConfig) -> dict:
+def per_skill(run: SamplingRun, verified: Sequence[bool] | None) -> dict[str, dict]:
+    """Proposals, acceptance and verified-answer rates of each skill, weakest first
+    (``verified`` is by position in the proposal stream).
+
+    One overall rate hides where a generator fails: a skill at 0% beside others at 90%
+    is a template or calculator problem to fix, not something more rounds will learn."""
+    rows: dict[str, dict] = {}
+    for decision in run.decisions:
+        row = rows.setdefault(decision.candidate.skill, {"proposals": 0, "accepted": 0, "verified": 0})
+        row["proposals"] += 1
+        row["accepted"] += decision.accepted
+        row["verified"] += bool(verified and verified[decision.index])
+    table = {
+        skill: {
+            "proposals": row["proposals"],
+            "acceptance_rate": round(row["accepted"] / row["proposals"], 4),
+            "verified_rate": round(row["verified"] / row["proposals"], 4) if verified is not None else None,
+        }
+        for skill, row in rows.items()
+    }
+    return dict(sorted(table.items(), key=lambda item: (item[1]["acceptance_rate"], item[0])))
+
+
+def evaluate_generator(generator: Generator, config: RsftConfig, save_to: Path | None = None) -> dict:
     """Held-out figures of one generator: acceptance under the held-out criteria, verified
-    answers, well-formedness, distinct-1/2 of the proposals, perplexity on held-out authored items."""
+    answers, well-formedness, distinct-1/2 of the proposals, perplexity on held-out authored
+    items, and the same rates per skill. ``save_to`` keeps the judged proposals for a look."""
     requests = requests_for(config.kind, config.eval_prompts, config.seed + EVAL_SEED_OFFSET)
     spec = judge_all(
         config.eval_criteria or config.criteria, len(requests) * config.sampling.samples_per_prompt
@@ -267,24 +292,29 @@ def evaluate_generator(generator: Generator, config: RsftConfig) -> dict:
         seed=config.seed + EVAL_SEED_OFFSET,
     )
     stats = run.stats()
-    verified = None
+    passed = None
     if config.kind == "exercise":
         # The answer_verified criterion's own judgement, whatever the criteria file contains.
         outcomes = REGISTRY["answer_verified"]().evaluate(proposals, _criteria_context())
-        verified = sum(o.passed for o in outcomes) / len(proposals)
+        passed = [o.passed for o in outcomes]
+    if save_to is not None:
+        for decision in run.decisions:
+            decision.candidate.context.update(accepted=decision.accepted, reasons=decision.reasons)
+        _save_candidates(save_to, proposals)
     held_out = authored_examples(config.kind, 1, HELD_OUT_SEED)
     held_out = held_out[:: max(1, len(held_out) // config.perplexity_items)][: config.perplexity_items]
     return {
         "acceptance_rate": stats["acceptance_rate"],
         "mean_acceptance_prob": stats.get("mean_acceptance_prob"),
         "proposals_per_accepted": stats.get("proposals_per_accepted"),
-        "verified_rate": verified,
+        "verified_rate": sum(passed) / len(proposals) if passed is not None else None,
         "well_formed_rate": sum(bool(c.context.get("well_formed")) for c in proposals) / len(proposals),
         "distinct1": distinct_n((c.text for c in proposals), 1),
         "distinct2": distinct_n((c.text for c in proposals), 2),
         "perplexity": perplexity(generator, held_out),
         "proposals": len(proposals),
         "sampling_stats": stats,
+        "per_skill": per_skill(run, passed),
     }
 
 
@@ -401,7 +431,11 @@ class RsftRun:
     def _evaluate(self, k: int) -> None:
         write_json_atomic(
             self.round_dir(k) / "evaluation.json",
-            evaluate_generator(load_generator(self.model_dir(k)), self.config),
+            evaluate_generator(
+                load_generator(self.model_dir(k)),
+                self.config,
+                save_to=self.round_dir(k) / "evaluation_proposals.jsonl",
+            ),
         )
 
     def report(self, k: int) -> RoundReport:
@@ -426,6 +460,7 @@ class RsftRun:
             wall_seconds=sum(state["seconds"].values()),
             model=str(self.model_dir(k)),
             sampling_stats=figures["sampling_stats"],
+            per_skill=figures.get("per_skill", {}),  # absent from runs evaluated before 2026-12-02
         )
 
     def run_round(self, k: int) -> RoundReport:

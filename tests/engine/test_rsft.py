@@ -5,6 +5,8 @@ import json
 import pytest
 
 from edursft.criteria.candidate import Candidate
+from edursft.criteria.context import CriteriaContext
+from edursft.criteria.registry import REGISTRY
 from edursft.generation.finetune import FinetuneConfig
 from edursft.generation.pretrain import preset_config, pretrain
 from edursft.generation.rounds import (
@@ -247,3 +249,28 @@ def test_feedback_rounds_use_the_same_machinery(base_dir, tmp_path):
     assert reports[1].verified_rate is None  # answers are verified for exercises only
     accepted = [json.loads(line) for line in _accepted_lines(tmp_path / "run", 1)]
     assert accepted and all(c["kind"] == "feedback" and c["context"]["wrong_answer"] for c in accepted)
+
+
+def test_evaluation_breaks_its_figures_down_by_skill_and_keeps_the_proposals(
+    base_dir, criteria_file, tmp_path
+):
+    run = RsftRun(_config(base_dir, criteria_file, tmp_path / "run", eval_prompts=10))
+    run.run_round(0)
+    figures = json.loads((run.round_dir(0) / "evaluation.json").read_text())
+    saved = (run.round_dir(0) / "evaluation_proposals.jsonl").read_text().splitlines()
+    candidates = [Candidate.from_dict(json.loads(line)) for line in saved]
+    assert len(candidates) == figures["proposals"] == 10 * 2
+    verified = REGISTRY["answer_verified"]().evaluate(candidates, CriteriaContext())
+    table = figures["per_skill"]
+    assert sum(row["proposals"] for row in table.values()) == len(candidates)
+    for skill, row in table.items():
+        mine = [i for i, c in enumerate(candidates) if c.skill == skill]
+        assert row["proposals"] == len(mine)
+        assert row["acceptance_rate"] == round(
+            sum(candidates[i].context["accepted"] for i in mine) / len(mine), 4
+        )
+        assert row["verified_rate"] == round(sum(verified[i].passed for i in mine) / len(mine), 4)
+    rates = [row["acceptance_rate"] for row in table.values()]
+    assert rates == sorted(rates)  # weakest skill first
+    accepted = sum(c.context["accepted"] for c in candidates)
+    assert accepted / len(candidates) == pytest.approx(figures["acceptance_rate"])
