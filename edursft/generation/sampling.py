@@ -125,8 +125,8 @@ def calculator_result(value: Fraction) -> str:
 # be split two ways at every junction, and a long chain that ends without a match
 # ("1 + 1 + ... + x = <<") backtracked for hours in the middle of an RSFT evaluation.
 _NUMBER = r"\(?\s*+-?\d++(?:\.\d+)?+\s*+\)?+"
-# A number, or a call of the calculator's functions ("sqrt(25)", "gcd(12, 18)").
-_OPERAND = rf"(?:(?:sqrt|gcd|lcm|max|min)\([^()<>=]*+\)|{_NUMBER})"
+# A number, or a call of the calculator's functions ("sqrt(25)", "abs(-3)", "gcd(12, 18)").
+_OPERAND = rf"(?:(?:sqrt|abs|gcd|lcm|max|min)\([^()<>=]*+\)|{_NUMBER})"
 # "... 12 * 4 = <<": the calculation written just before an annotation opens; not glued to
 # a word ("sqrt(25) = <<" is not the calculation "(25)").
 _PROSE_CALCULATION = re.compile(rf"(?<![\w.)])({_OPERAND}(?:\s*+[-+*/]\s*+{_OPERAND})*+)\s*+=\s*+<<$")

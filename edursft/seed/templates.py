@@ -186,7 +186,8 @@ def absolute_value(rng: random.Random, level: int) -> Draft:
     b = rng.randint(a + 1, a + _scale(level, 10, 40, 120))
     return Draft(
         f"What is |{a} - {b}|?",
-        f"The difference is negative, and its distance from zero is {b} - {a} = <<{b}-{a}={b - a}>>{b - a}.",
+        f"Inside the bars first: {a} - {b} = <<{a}-{b}={a - b}>>{a - b}. "
+        f"Its distance from zero is <<abs({a - b})={b - a}>>{b - a}.",
         str(b - a),
         "Work inside the bars first, then drop the sign.",
         (
@@ -276,21 +277,25 @@ def order_of_operations_all(rng: random.Random, level: int) -> Draft:
 
 
 def mean(rng: random.Random, level: int) -> Draft:
+    """Means of 4 or 5 values may be decimals (quarters, tenths), as on worksheets: a
+    generator that saw only whole means wrote 57 / 4 = 14.25 and then the answer "1425"."""
     n = _scale(level, 3, 4, 5)
     values = [rng.randint(1, _scale(level, 20, 50, 100)) for _ in range(n)]
-    values[-1] += (-sum(values)) % n  # keep the mean a whole number
+    if n == 3 or rng.random() < 0.5:
+        values[-1] += (-sum(values)) % n  # a whole-number mean
     total = sum(values)
+    average = num(total / n)
     listed = ", ".join(map(str, values))
     joined = "+".join(map(str, values))
     return Draft(
         f"Find the mean of {listed}.",
         f"Add the values: {' + '.join(map(str, values))} = <<{joined}={total}>>{total}. "
-        f"Divide by how many there are: {total} / {n} = <<{total}/{n}={total // n}>>{total // n}.",
-        str(total // n),
+        f"Divide by how many there are: {total} / {n} = <<{total}/{n}={average}>>{average}.",
+        average,
         "The mean is the sum divided by the number of values.",
         (
             Mistake(str(total), "That is the sum; divide it by the number of values to get the mean."),
-            Mistake(str(total // (n - 1)), f"There are {n} values, so divide by {n}."),
+            Mistake(num(total / (n - 1)), f"There are {n} values, so divide by {n}."),
         ),
     )
 
@@ -860,7 +865,7 @@ def exponents(rng: random.Random, level: int) -> Draft:
     value = base**power
     calc = "*".join([str(base)] * power)
     return Draft(
-        f"Evaluate {base}^{power}.",
+        f"Find the value of {base}^{power}.",  # "Evaluate 3^2." is too short for the length criterion
         f"Multiply {base} by itself {power} times: {calc.replace('*', ' * ')} = <<{calc}={value}>>{value}.",
         str(value),
         "The exponent tells how many times the base is used as a factor.",

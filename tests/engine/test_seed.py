@@ -7,9 +7,11 @@ import pytest
 from edursft.criteria.candidate import Candidate
 from edursft.criteria.context import CriteriaContext
 from edursft.criteria.maths import AnswerVerified
+from edursft.criteria.spec import load_spec
 from edursft.datasets.dkvmn import read_skill_map
 from edursft.seed import LEVELS, expand_seed, feedback_examples, seed_skills
 
+EXAMPLE_CRITERIA = Path(__file__).resolve().parents[2] / "examples/criteria/exercise.json"
 SKILL_MAP = (
     Path(__file__).resolve().parents[2] / "../shared/data/assist2009/assist2009_updated_skill_mapping.txt"
 )
@@ -56,3 +58,17 @@ def test_feedback_examples_never_give_the_right_answer_as_the_mistake(exercises)
     examples = feedback_examples(exercises)
     assert len(examples) >= len(exercises)
     assert all(fb.wrong_answer != fb.exercise.answer and fb.feedback for fb in examples)
+
+
+def test_every_authored_problem_passes_the_shipped_criteria_on_its_text():
+    """The example criteria teachers start from reject a problem of fewer than 4 words;
+    "Evaluate 3^2." was one, so every generated exponent exercise was rejected."""
+    spec = load_spec(EXAMPLE_CRITERIA)
+    textual = [c for c in spec.criteria if c.hard and c.name in {"length", "banned_terms", "unsafe_content"}]
+    assert {c.name for c in textual} == {"length", "banned_terms", "unsafe_content"}
+    exercises = expand_seed(per_template=5, seed=0)
+    candidates = [Candidate(ex.problem, ex.answer, ex.skill, solution=ex.solution) for ex in exercises]
+    for criterion in textual:
+        outcomes = criterion.build().evaluate(candidates, CriteriaContext())
+        failed = [(c.text, o.reason) for c, o in zip(candidates, outcomes, strict=True) if not o.passed]
+        assert failed == [], criterion.name
