@@ -126,7 +126,7 @@ def calculator_result(value: Fraction) -> str:
 # ("1 + 1 + ... + x = <<") backtracked for hours in the middle of an RSFT evaluation.
 _NUMBER = r"\(?\s*+-?\d++(?:\.\d+)?+\s*+\)?+"
 # A number, or a call of the calculator's functions ("sqrt(25)", "abs(-3)", "gcd(12, 18)").
-_OPERAND = rf"(?:(?:sqrt|abs|gcd|lcm|max|min)\([^()<>=]*+\)|{_NUMBER})"
+_OPERAND = rf"(?:(?:sqrt|abs|mod|gcd|lcm|max|min)\([^()<>=]*+\)|{_NUMBER})"
 # "... 12 * 4 = <<": the calculation written just before an annotation opens; not glued to
 # a word ("sqrt(25) = <<" is not the calculation "(25)").
 _PROSE_CALCULATION = re.compile(rf"(?<![\w.)])({_OPERAND}(?:\s*+[-+*/]\s*+{_OPERAND})*+)\s*+=\s*+<<$")

@@ -899,17 +899,23 @@ def least_common_multiple(rng: random.Random, level: int) -> Draft:
 
 
 def greatest_common_factor(rng: random.Random, level: int) -> Draft:
+    """Euclid's method: every step divides the last two numbers and keeps the remainder, a
+    calculator step, so the method is mechanical. The old solution divided both numbers by
+    the GCF it had to know in advance, and the generator guessed it (12% verified)."""
     g = rng.randint(2, _scale(level, 6, 12, 20))
-    m, n = rng.sample([p for p in range(1, 12) if p != 1 or level == 1], 2)
+    m, n = rng.sample(range(2, 12), 2)
     while math.gcd(m, n) != 1:
         n += 1
     a, b = g * m, g * n
+    steps, big, small = [], max(a, b), min(a, b)
+    while small:
+        steps.append(f"{big} / {small} leaves <<mod({big},{small})={big % small}>>{big % small}")
+        big, small = small, big % small
     return Draft(
         f"Find the greatest common factor of {a} and {b}.",
-        f"{a} / {g} = <<{a}/{g}={m}>>{m} and {b} / {g} = <<{b}/{g}={n}>>{n}. These share no factor. "
-        f"So the GCF is {a} / {m} = <<{a}/{m}={g}>>{g}.",
+        f"Remainders: {'; '.join(steps)}. The GCF is the last one before 0, {g}.",
         str(g),
-        "List the factors of both numbers and pick the largest one they share.",
+        "Divide the larger number by the smaller, then the smaller by the remainder, until it is 0.",
         (Mistake(str(a * b // g), "That is the least common multiple; the GCF divides both numbers."),),
     )
 

@@ -2,14 +2,15 @@
 
 Calculator steps are re-computed with :class:`fractions.Fraction` over a walked
 Python AST instead of ``eval``: only numbers, + - * / // % **, brackets and the
-functions ``sqrt``, ``abs``, ``gcd``, ``lcm``, ``max`` and ``min`` are accepted, so a hostile
+functions ``sqrt``, ``abs``, ``mod``, ``gcd``, ``lcm``, ``max`` and ``min`` are accepted, so a hostile
 string can neither run code nor ask for a number with a billion digits. Exact
 rationals mean ``0.1+0.2=0.3`` holds, as a person expects.
 A square root must come out rational (``sqrt(169)=13``): an irrational one is
 refused rather than approximated, because a rounded root would let ``sqrt(170)=13``
 pass the rounding rule and a generated exercise state a wrong length as exact.
 
-``abs``, ``gcd``/``lcm`` (whole numbers) and ``max``/``min`` are there for the generator: a
+``abs``, ``mod`` (a remainder: ``%`` is a percent here), ``gcd``/``lcm`` (whole numbers) and
+``max``/``min`` are there for the generator: a
 model of a million weights, trained for minutes, copies numbers well and compares
 or factors them badly. With the calculator taking the greatest common factor that
 simplifies a fraction, or the largest and smallest values of a list, what RSFT has
@@ -38,9 +39,9 @@ class NotArithmeticError(ValueError):
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*%")
 _ROOT_OF_NUMBER = re.compile(r"√\s*(\d+(?:\.\d+)?)")
-_FUNCTIONS = ("sqrt", "abs", "gcd", "lcm", "max", "min")
+_FUNCTIONS = ("sqrt", "abs", "mod", "gcd", "lcm", "max", "min")
 _PLAIN = re.compile(rf"(?:[\d\s.,+\-*/%()]|{'|'.join(_FUNCTIONS)})+")
-_CALL = re.compile(r"\b(?:gcd|lcm|max|min)\s*\(")
+_CALL = re.compile(r"\b(?:mod|gcd|lcm|max|min)\s*\(")
 
 
 def has_call(text: str) -> bool:
@@ -96,6 +97,11 @@ def _call(name: str, args: list[Fraction]) -> Fraction:
         return abs(args[0])
     if name in ("max", "min") and args:
         return max(args) if name == "max" else min(args)
+    if name == "mod" and len(args) == 2:
+        dividend, divisor = _whole(name, args)
+        if divisor <= 0 or dividend < 0:
+            raise NotArithmeticError("mod takes a whole number and a positive divisor")
+        return Fraction(dividend % divisor)
     if name == "gcd" and len(args) >= 2:
         return Fraction(math.gcd(*_whole(name, args)))
     if name == "lcm" and len(args) >= 2:

@@ -233,6 +233,7 @@ def test_square_roots_must_come_out_whole_or_a_fraction() -> None:
 
 
 def test_greatest_common_factor_least_common_multiple_largest_and_smallest_are_calculator_steps() -> None:
+    assert evaluate_arithmetic("mod(33,6)") == 3 and evaluate_arithmetic("mod(12, 4)") == 0
     assert evaluate_arithmetic("abs(3-10)") == 7 and evaluate_arithmetic("abs(-2.5)") == Fraction(5, 2)
     assert check_worked_solution("3 - 10 = <<3-10=-7>>-7. Its distance from zero is <<abs(-7)=7>>7.", "7").ok
     assert not check_worked_solution("<<abs(-7)=-7>>-7", "-7").ok
@@ -249,7 +250,16 @@ def test_greatest_common_factor_least_common_multiple_largest_and_smallest_are_c
     assert ungrounded_number("Find the range of 57, 113, 320.", solution) is None
     assert ungrounded_number("Find the range of 57, 113, 321.", solution) == "320"
     assert not check_worked_solution("<<max(4,9)=4>>4", "4").ok
-    for refused in ("gcd(1.5,3)", "gcd(4)", "max()", "abs(1,2)", "round(2.5)", "1,2"):
+    for refused in (
+        "gcd(1.5,3)",
+        "gcd(4)",
+        "max()",
+        "abs(1,2)",
+        "mod(5,0)",
+        "mod(5.5,2)",
+        "round(2.5)",
+        "1,2",
+    ):
         with pytest.raises(NotArithmeticError):
             evaluate_arithmetic(refused)
 
