@@ -135,6 +135,11 @@ def main() -> None:
         "--resample-hard", type=int, default=32, help="more proposals for prompts short of accepted samples"
     )
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
+    parser.add_argument(
+        "--fresh-original",
+        action="store_true",
+        help="new template draws in the original mix each round",
+    )
     parser.add_argument("--learning-rate", type=float, default=4e-4, help="fine-tuning learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="fine-tuning epochs at most")
     parser.add_argument(
@@ -168,6 +173,7 @@ def main() -> None:
             max_per_phrasing=args.max_per_phrasing,
             max_per_prompt=args.max_per_prompt,
             resample_hard=args.resample_hard,
+            fresh_original=args.fresh_original,
             proposal_temperature=args.proposal_temperature,
             seed=args.seed,
             sampling=SamplingConfig(

@@ -116,6 +116,7 @@ def _rsft(args: argparse.Namespace) -> int:
         max_per_phrasing=args.max_per_phrasing,
         proposal_temperature=args.proposal_temperature,
         resample_hard=args.resample_hard,
+        fresh_original=args.fresh_original,
         seed=args.seed,
         sampling=_sampling_config(args),
         finetune=FinetuneConfig(
@@ -222,6 +223,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rs.add_argument("--epochs", type=int, default=3)
     rs.add_argument("--learning-rate", type=float, default=3e-4)
     rs.add_argument("--original-mix", type=float, default=0.5, help="original documents per accepted sample")
+    rs.add_argument(
+        "--fresh-original",
+        action="store_true",
+        help="mix new draws of the seed templates each round, not the pre-training draw",
+    )
     rs.add_argument(
         "--patience", type=int, default=1, help="epochs without held-out improvement before stopping"
     )

@@ -33,6 +33,7 @@ Round 0 is the starting model, evaluated only.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import time
@@ -54,12 +55,13 @@ from edursft.generation.prompts import Request, candidate_completion
 from edursft.generation.sampling import SamplingConfig, propose
 from edursft.generation.store import Generator, load_generator, save_version, write_json_atomic
 from edursft.sampling.rejection import SamplingRun, run_sampling
-from edursft.seed import LEVELS, expand_seed, feedback_examples, seed_skills
+from edursft.seed import LEVELS, TEMPLATES, expand_seed, feedback_examples, seed_skills
 
 STAGES = ("sample", "finetune", "evaluate")
 TRAIN_SEED_OFFSET = 0
 EVAL_SEED_OFFSET = 100_003  # evaluation requests and sampling never share seeds with training
 ORIGINAL_SEED = 0  # the seed draw the bootstrap generator was pre-trained on
+FRESH_ORIGINAL_OFFSET = 2_000_003  # fresh draws of the templates for the original-data mix
 HELD_OUT_SEED = 1_000_003  # authored items never trained on (same as pre-training's held-out draw)
 
 
@@ -83,6 +85,9 @@ class RsftConfig:
     # Difficulty-aware resampling (DART-Math, Tong et al. 2024): prompts that got fewer than
     # max_per_prompt accepted samples are proposed this many more times (0: off).
     resample_hard: int = 0
+    # The authored documents mixed into fine-tuning: new draws of the templates every round
+    # (new numbers) instead of the draw the bootstrap was pre-trained on.
+    fresh_original: bool = False
     perplexity_items: int = 120
     threads: int = 1  # torch threads; 0 leaves torch's default
     seed: int = 0
@@ -145,6 +150,20 @@ def authored_examples(kind: str, per_template: int, seed: int) -> list[Example]:
     if kind == "exercise":
         return seed_examples(exercises)
     return seed_examples([], feedback_examples(exercises))
+
+
+def original_documents(config: RsftConfig, k: int, wanted: int) -> list[Example]:
+    """At least ``wanted`` authored documents to mix into round ``k``'s fine-tuning.
+
+    Until 2026-12-03 four draws per template were taken whatever the pool's size, so
+    ``original_mix`` silently stopped at 756 documents once the pool passed a few hundred.
+    Fresh draws put new numbers into every round: the pre-training draw, which the
+    bootstrap already fits, carried almost no gradient, the few accepted samples per
+    prompt set the model's numbers, and distinct-2 fell to 86% of round 0's
+    (docs/generation.md, sixth session)."""
+    per_template = max(4, math.ceil(wanted / (len(TEMPLATES) * len(LEVELS))))
+    seed = FRESH_ORIGINAL_OFFSET + config.seed + k if config.fresh_original else ORIGINAL_SEED
+    return authored_examples(config.kind, per_template, seed)
 
 
 def _criteria_context() -> CriteriaContext:
@@ -404,7 +423,7 @@ class RsftRun:
         config = self.config
         pool = self.pool(k)
         base = Path(config.model) if config.restart_from_base else self.model_dir(k - 1)
-        original = authored_examples(config.kind, 4, ORIGINAL_SEED)
+        original = original_documents(config, k, math.ceil(config.finetune.original_mix * len(pool)))
         metadata = {
             "round": k,
             "criteria": str(config.criteria),

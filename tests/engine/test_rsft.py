@@ -14,6 +14,7 @@ from edursft.generation.rounds import (
     RsftRun,
     best_first,
     curate,
+    original_documents,
     phrasing,
     requests_for,
     run_rsft,
@@ -229,6 +230,25 @@ def test_requests_cover_every_seed_skill_and_level():
     assert all(
         r.kind == "feedback" and r.wrong_answer and r.wrong_answer != r.correct_answer for r in feedback
     )
+
+
+def test_fresh_original_documents_are_new_draws_of_the_same_templates_each_round(tmp_path):
+    kept = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path)
+    fresh = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path, fresh_original=True)
+    pretrained = original_documents(kept, 1, 10)
+    assert original_documents(kept, 2, 10) == pretrained
+    one, two = original_documents(fresh, 1, 10), original_documents(fresh, 2, 10)
+    assert [e.prompt for e in one] == [e.prompt for e in two] == [e.prompt for e in pretrained]
+    differ = sum(a.completion != b.completion for a, b in zip(one, two, strict=True))
+    assert differ > 0.8 * len(one)
+    assert sum(a.completion != b.completion for a, b in zip(one, pretrained, strict=True)) > 0.8 * len(one)
+
+
+def test_the_original_mix_draws_as_many_documents_as_it_asks_for(tmp_path):
+    config = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path, fresh_original=True)
+    few, many = original_documents(config, 1, 10), original_documents(config, 1, 5000)
+    assert len(many) >= 5000 > len(few)
+    assert len({e.completion for e in many}) > 0.8 * len(many)  # small templates repeat at level 1
 
 
 def test_feedback_rounds_use_the_same_machinery(base_dir, tmp_path):
