@@ -152,18 +152,25 @@ def authored_examples(kind: str, per_template: int, seed: int) -> list[Example]:
     return seed_examples([], feedback_examples(exercises))
 
 
-def original_documents(config: RsftConfig, k: int, wanted: int) -> list[Example]:
-    """At least ``wanted`` authored documents to mix into round ``k``'s fine-tuning.
+def rehearsal_documents(kind: str, wanted: int, seed: int) -> list[Example]:
+    """At least ``wanted`` authored documents (draws of every template and level from ``seed``)
+    to mix into a fine-tuning set.
 
-    Until 2026-12-03 four draws per template were taken whatever the pool's size, so
-    ``original_mix`` silently stopped at 756 documents once the pool passed a few hundred.
-    Fresh draws put new numbers into every round: the pre-training draw, which the
-    bootstrap already fits, carried almost no gradient, the few accepted samples per
-    prompt set the model's numbers, and distinct-2 fell to 86% of round 0's
-    (docs/generation.md, sixth session)."""
+    Until 2026-12-03 four draws per template were taken whatever was asked, so
+    ``original_mix`` stopped silently at 756 documents once a pool passed a few hundred."""
     per_template = max(4, math.ceil(wanted / (len(TEMPLATES) * len(LEVELS))))
+    return authored_examples(kind, per_template, seed)
+
+
+def original_documents(config: RsftConfig, k: int, wanted: int) -> list[Example]:
+    """The authored documents mixed into round ``k``'s fine-tuning.
+
+    Fresh draws put new numbers into every round. The pre-training draw, which the
+    bootstrap already fits, carried almost no gradient: the few accepted samples per
+    prompt set the model's numbers, and distinct-2 fell to 86% of round 0's on the
+    problems' numbers alone (docs/generation.md, sixth session)."""
     seed = FRESH_ORIGINAL_OFFSET + config.seed + k if config.fresh_original else ORIGINAL_SEED
-    return authored_examples(config.kind, per_template, seed)
+    return rehearsal_documents(config.kind, wanted, seed)
 
 
 def _criteria_context() -> CriteriaContext:

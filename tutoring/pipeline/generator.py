@@ -9,15 +9,16 @@ them never loads transformers.
 
 from __future__ import annotations
 
+import math
+
 from edursft.criteria.candidate import Candidate
-from edursft.generation.corpus import Example, seed_examples
+from edursft.generation.corpus import Example
 from edursft.generation.evaluate import perplexity
 from edursft.generation.finetune import FinetuneConfig, finetune
 from edursft.generation.pretrain import held_out_examples, preset_config, pretrain
 from edursft.generation.prompts import Request, build_prompt, exercise_completion
-from edursft.generation.rounds import RsftConfig, curate
+from edursft.generation.rounds import FRESH_ORIGINAL_OFFSET, RsftConfig, curate, rehearsal_documents
 from edursft.generation.store import load_generator, read_metadata
-from edursft.seed import expand_seed
 from tutoring.models import Item, ModelVersion, PipelineRun
 from tutoring.pipeline import registry
 from tutoring.pipeline.config import PipelineConfig
@@ -117,7 +118,10 @@ def finetune_generator(run: PipelineRun, config: PipelineConfig) -> ModelVersion
         data_window={"accepted_samples": len(examples), "last_item_id": last_item},
     )
     base = registry.verified_path(active)
-    original = seed_examples(expand_seed(2, seed=config.seed))
+    # New draws of the templates for every run (new numbers), as many as the mix asks for:
+    # the pre-training draw carries no gradient and lets the accepted items set the numbers.
+    wanted = math.ceil(settings.original_mix * len(examples))
+    original = rehearsal_documents("exercise", wanted, FRESH_ORIGINAL_OFFSET + config.seed + run.pk)
     with registry.write_artefact(version) as out:
         metrics = finetune(base, examples, out, settings, original=original, metadata=read_metadata(base))
     return registry.mark_candidate(version, metrics)
