@@ -13,11 +13,13 @@ chance, and round 0's acceptance moved from 0.50 to 0.59 with the draw alone.
 
 Settings (docs/generation.md has the runs behind them): 288 prompts x 8 samples per
 round, training proposals at temperature 0.7 (the evaluation's is 0.6), prompts with
-fewer than 8 accepted samples proposed 32 more times (``--resample-hard``), at most 8
-accepted samples per prompt and 4 per skill and phrasing, one authored seed document per
-accepted sample, fine-tuning at 4e-4 (warm-up, cosine decay). ``--prompts-per-round 96
---proposal-temperature 0.9 --max-per-phrasing 2 --max-per-prompt 4 --resample-hard 0
---learning-rate 5e-4`` gives the settings of 2026-12-01.
+fewer than 16 accepted samples proposed 32 more times (``--resample-hard``), at most 16
+accepted samples per prompt and no cap per phrasing, one authored seed document per
+accepted sample drawn afresh every round (new numbers), fine-tuning at 4e-4 (warm-up,
+cosine decay). ``--max-per-prompt 8 --max-per-phrasing 4 --no-fresh-original`` gives
+the settings of 2026-12-02; ``--prompts-per-round 96 --proposal-temperature 0.9
+--max-per-phrasing 2 --max-per-prompt 4 --resample-hard 0 --learning-rate 5e-4
+--no-fresh-original`` those of 2026-12-01.
 
     .venv/bin/python bench/rsft.py --model var/models/generator/bootstrap
 """
@@ -129,15 +131,16 @@ def main() -> None:
         default=0.7,
         help="training proposals (more phrasings to accept than at the evaluation's 0.6)",
     )
-    parser.add_argument("--max-per-phrasing", type=int, default=4, help="per skill, 0: no cap")
-    parser.add_argument("--max-per-prompt", type=int, default=8, help="accepted samples kept per prompt")
+    parser.add_argument("--max-per-phrasing", type=int, default=0, help="per skill, 0: no cap")
+    parser.add_argument("--max-per-prompt", type=int, default=16, help="accepted samples kept per prompt")
     parser.add_argument(
         "--resample-hard", type=int, default=32, help="more proposals for prompts short of accepted samples"
     )
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
     parser.add_argument(
         "--fresh-original",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="new template draws in the original mix each round",
     )
     parser.add_argument("--learning-rate", type=float, default=4e-4, help="fine-tuning learning rate")

@@ -225,7 +225,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rs.add_argument("--original-mix", type=float, default=0.5, help="original documents per accepted sample")
     rs.add_argument(
         "--fresh-original",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="mix new draws of the seed templates each round, not the pre-training draw",
     )
     rs.add_argument(

@@ -87,7 +87,7 @@ class RsftConfig:
     resample_hard: int = 0
     # The authored documents mixed into fine-tuning: new draws of the templates every round
     # (new numbers) instead of the draw the bootstrap was pre-trained on.
-    fresh_original: bool = False
+    fresh_original: bool = True
     perplexity_items: int = 120
     threads: int = 1  # torch threads; 0 leaves torch's default
     seed: int = 0

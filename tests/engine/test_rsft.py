@@ -233,8 +233,8 @@ def test_requests_cover_every_seed_skill_and_level():
 
 
 def test_fresh_original_documents_are_new_draws_of_the_same_templates_each_round(tmp_path):
-    kept = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path)
-    fresh = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path, fresh_original=True)
+    kept = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path, fresh_original=False)
+    fresh = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path)
     pretrained = original_documents(kept, 1, 10)
     assert original_documents(kept, 2, 10) == pretrained
     one, two = original_documents(fresh, 1, 10), original_documents(fresh, 2, 10)
@@ -245,7 +245,7 @@ def test_fresh_original_documents_are_new_draws_of_the_same_templates_each_round
 
 
 def test_the_original_mix_draws_as_many_documents_as_it_asks_for(tmp_path):
-    config = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path, fresh_original=True)
+    config = RsftConfig(model=tmp_path, criteria=tmp_path / "c.json", out=tmp_path)
     few, many = original_documents(config, 1, 10), original_documents(config, 1, 5000)
     assert len(many) >= 5000 > len(few)
     assert len({e.completion for e in many}) > 0.8 * len(many)  # small templates repeat at level 1
