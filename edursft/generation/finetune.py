@@ -51,6 +51,11 @@ class FinetuneConfig:
     threads: int = 1  # torch threads; 0 leaves torch's default
     seed: int = 0
 
+    def originals_for(self, samples: int) -> int:
+        """How many original documents the mix takes for ``samples`` accepted samples;
+        callers draw at least this many (a shorter list caps the mix)."""
+        return round(self.original_mix * samples)
+
 
 def completion_loss(generator: Generator, examples: Sequence[Example], *, batch_size: int = 16) -> float:
     """Mean cross-entropy per completion token (nats); the log of the perplexity."""
@@ -84,7 +89,7 @@ def training_mix(
         round(config.held_out_fraction * len(shuffled)) if len(shuffled) >= config.min_held_out_samples else 0
     )
     held_out, kept = shuffled[:n_held], shuffled[n_held:]
-    n_original = min(len(original), round(config.original_mix * len(samples)))
+    n_original = min(len(original), config.originals_for(len(samples)))
     train = kept + rng.sample(list(original), n_original)
     rng.shuffle(train)
     return train, held_out

@@ -430,7 +430,7 @@ class RsftRun:
         config = self.config
         pool = self.pool(k)
         base = Path(config.model) if config.restart_from_base else self.model_dir(k - 1)
-        original = original_documents(config, k, math.ceil(config.finetune.original_mix * len(pool)))
+        original = original_documents(config, k, config.finetune.originals_for(len(pool)))
         metadata = {
             "round": k,
             "criteria": str(config.criteria),

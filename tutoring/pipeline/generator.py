@@ -9,8 +9,6 @@ them never loads transformers.
 
 from __future__ import annotations
 
-import math
-
 from edursft.criteria.candidate import Candidate
 from edursft.generation.corpus import Example
 from edursft.generation.evaluate import perplexity
@@ -120,7 +118,7 @@ def finetune_generator(run: PipelineRun, config: PipelineConfig) -> ModelVersion
     base = registry.verified_path(active)
     # New draws of the templates for every run (new numbers), as many as the mix asks for:
     # the pre-training draw carries no gradient and lets the accepted items set the numbers.
-    wanted = math.ceil(settings.original_mix * len(examples))
+    wanted = settings.originals_for(len(examples))
     original = rehearsal_documents("exercise", wanted, FRESH_ORIGINAL_OFFSET + config.seed + run.pk)
     with registry.write_artefact(version) as out:
         metrics = finetune(base, examples, out, settings, original=original, metadata=read_metadata(base))
