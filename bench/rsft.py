@@ -146,6 +146,9 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=4e-4, help="fine-tuning learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="fine-tuning epochs at most")
     parser.add_argument(
+        "--finetune-minutes", type=float, default=5.0, help="wall-clock budget of each round's fine-tuning"
+    )
+    parser.add_argument(
         "--continue-training",
         action="store_true",
         help="fine-tune the previous round's model (default: restart from the base model, ReST-EM)",
@@ -187,6 +190,7 @@ def main() -> None:
                 learning_rate=args.learning_rate,
                 patience=2,
                 original_mix=args.original_mix,
+                max_minutes=args.finetune_minutes,
             ),
         )
 

@@ -126,6 +126,7 @@ def _rsft(args: argparse.Namespace) -> int:
             patience=args.patience,
             lora=args.lora,
             seed=args.seed,
+            **({"max_minutes": args.finetune_minutes} if args.finetune_minutes else {}),
         ),
     )
 
@@ -231,6 +232,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rs.add_argument(
         "--patience", type=int, default=1, help="epochs without held-out improvement before stopping"
+    )
+    rs.add_argument(
+        "--finetune-minutes",
+        type=float,
+        help="wall-clock budget of each round's fine-tuning, the learning rate annealed by it (default 5)",
     )
     rs.add_argument("--lora", action="store_true")
     _add_sampling_flags(rs)

@@ -145,16 +145,23 @@ def finetune(
     total_steps = config.epochs * math.ceil(len(train) / config.batch_size)
     warmup = max(1, round(config.warmup_fraction * total_steps))
     decay_steps = max(1, total_steps - warmup)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: warmup_cosine(step, warmup, (step - warmup) / decay_steps)
-    )
     held_before = completion_loss(generator, held_out) if held_out else None
+    budget_s = config.max_minutes * 60
+    deadline = started + budget_s
+
+    def lr_factor(step: int) -> float:
+        # The schedule runs on the larger of the share of steps done and the share of the
+        # time budget spent: where the budget binds (a large pool, a busy machine) the
+        # learning rate has annealed by the deadline instead of stopping near its peak.
+        at = max(step, (time.monotonic() - started) / budget_s * total_steps)
+        return warmup_cosine(int(at), warmup, (at - warmup) / decay_steps)
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
     # Early stopping picks the best epoch; the starting weights are not a candidate.
     best_held = math.inf
     best_state = None
     rng = random.Random(config.seed)
-    steps, epochs_run, stale, stopped_early = 0, 0, 0, False
-    deadline = started + config.max_minutes * 60
+    steps, epochs_run, stale, stopped_early, out_of_time = 0, 0, 0, False, False
     for _ in range(config.epochs):
         order = list(range(len(train)))
         rng.shuffle(order)
@@ -171,7 +178,8 @@ def finetune(
             optimizer.step()
             schedule.step()
             steps += 1
-            if time.monotonic() > deadline:
+            out_of_time = time.monotonic() > deadline
+            if out_of_time:
                 break
         epochs_run += 1
         held = completion_loss(generator, held_out) if held_out else -float(epochs_run)
@@ -180,7 +188,8 @@ def finetune(
             best_state = copy.deepcopy(model.state_dict())
         else:
             stale += 1
-        if stale >= config.patience or time.monotonic() > deadline:
+        out_of_time = out_of_time or time.monotonic() > deadline
+        if stale >= config.patience or out_of_time:
             stopped_early = epochs_run < config.epochs
             break
     if best_state is not None:
@@ -196,6 +205,8 @@ def finetune(
         "steps": steps,
         "epochs_run": epochs_run,
         "stopped_early": stopped_early,
+        "stopped_by_budget": out_of_time,
+        "last_learning_rate": optimizer.param_groups[0]["lr"],
         "loss_on_samples_before": loss_before,
         "loss_on_samples_after": completion_loss(generator, samples),
         "held_out_loss_before": held_before,

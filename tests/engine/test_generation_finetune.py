@@ -32,6 +32,15 @@ def test_fine_tuning_lowers_the_loss_on_the_accepted_samples(base_dir, accepted,
     assert reloaded == pytest.approx(metrics["loss_on_samples_after"], rel=1e-5)
 
 
+def test_a_time_budget_that_binds_still_anneals_the_learning_rate(base_dir, accepted, original, tmp_path):
+    # Fifty epochs cannot fit in 0.6 s: the schedule must have decayed to its floor by
+    # the deadline rather than stop near the peak rate with the steps still to come.
+    config = FinetuneConfig(epochs=50, learning_rate=1e-3, batch_size=4, max_minutes=0.01, patience=50)
+    metrics = finetune(base_dir, accepted, tmp_path / "v1", config, original=original)
+    assert metrics["stopped_by_budget"] and metrics["epochs_run"] < 50
+    assert metrics["last_learning_rate"] == pytest.approx(1e-4, rel=0.05)
+
+
 def test_a_fine_tuned_version_records_its_parent_and_metrics(base_dir, accepted, tmp_path):
     finetune(
         base_dir, accepted, tmp_path / "v1", FinetuneConfig(epochs=1), metadata={"criteria": "spec.json"}
