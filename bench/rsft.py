@@ -16,7 +16,7 @@ round, training proposals at temperature 0.7 (the evaluation's is 0.6), prompts 
 fewer than 16 accepted samples proposed 32 more times (``--resample-hard``), at most 16
 accepted samples per prompt and no cap per phrasing, one authored seed document per
 accepted sample drawn afresh every round (new numbers), fine-tuning at 4e-4 (warm-up,
-cosine decay). ``--max-per-prompt 8 --max-per-phrasing 4 --no-fresh-original`` gives
+cosine decay) within 20 minutes a round. ``--max-per-prompt 8 --max-per-phrasing 4 --no-fresh-original`` gives
 the settings of 2026-12-02; ``--prompts-per-round 96 --proposal-temperature 0.9
 --max-per-phrasing 2 --max-per-prompt 4 --resample-hard 0 --learning-rate 5e-4
 --no-fresh-original`` those of 2026-12-01.
@@ -146,7 +146,10 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=4e-4, help="fine-tuning learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="fine-tuning epochs at most")
     parser.add_argument(
-        "--finetune-minutes", type=float, default=5.0, help="wall-clock budget of each round's fine-tuning"
+        "--finetune-minutes",
+        type=float,
+        default=20.0,
+        help="wall-clock budget of each round's fine-tuning (5 bound from round 1 on a slow machine)",
     )
     parser.add_argument(
         "--continue-training",
