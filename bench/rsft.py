@@ -13,13 +13,11 @@ chance, and round 0's acceptance moved from 0.50 to 0.59 with the draw alone.
 
 Settings (docs/generation.md has the runs behind them): 288 prompts x 8 samples per
 round, training proposals at temperature 0.7 (the evaluation's is 0.6), prompts with
-fewer than 16 accepted samples proposed 32 more times (``--resample-hard``) in up to 4
-passes, each for the prompts still short (``--resample-passes``), at most 16
+fewer than 16 accepted samples proposed 32 more times (``--resample-hard``), at most 16
 accepted samples per prompt and no cap per phrasing, one authored seed document per
 accepted sample drawn afresh every round (new numbers), fine-tuning at 4e-4 (warm-up,
-cosine decay) within 20 minutes a round. ``--resample-passes 1`` gives the settings of
-2026-12-03 before 14:30 UTC; ``--resample-passes 1 --max-per-prompt 8 --max-per-phrasing 4
---no-fresh-original`` those of 2026-12-02; ``--prompts-per-round 96 --proposal-temperature 0.9
+cosine decay) within 20 minutes a round. ``--max-per-prompt 8 --max-per-phrasing 4 --no-fresh-original`` gives
+the settings of 2026-12-02; ``--prompts-per-round 96 --proposal-temperature 0.9
 --max-per-phrasing 2 --max-per-prompt 4 --resample-hard 0 --learning-rate 5e-4
 --no-fresh-original`` those of 2026-12-01.
 
@@ -138,9 +136,6 @@ def main() -> None:
     parser.add_argument(
         "--resample-hard", type=int, default=32, help="more proposals for prompts short of accepted samples"
     )
-    parser.add_argument(
-        "--resample-passes", type=int, default=4, help="passes of --resample-hard for prompts still short"
-    )
     parser.add_argument("--original-mix", type=float, default=1.0, help="original documents per accepted one")
     parser.add_argument(
         "--fresh-original",
@@ -187,7 +182,6 @@ def main() -> None:
             max_per_phrasing=args.max_per_phrasing,
             max_per_prompt=args.max_per_prompt,
             resample_hard=args.resample_hard,
-            resample_passes=args.resample_passes,
             fresh_original=args.fresh_original,
             proposal_temperature=args.proposal_temperature,
             seed=args.seed,

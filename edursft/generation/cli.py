@@ -116,7 +116,6 @@ def _rsft(args: argparse.Namespace) -> int:
         max_per_phrasing=args.max_per_phrasing,
         proposal_temperature=args.proposal_temperature,
         resample_hard=args.resample_hard,
-        resample_passes=args.resample_passes,
         fresh_original=args.fresh_original,
         seed=args.seed,
         sampling=_sampling_config(args),
@@ -216,12 +215,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=0,
         help="more proposals for each prompt short of --max-per-prompt accepted samples (0: off)",
-    )
-    rs.add_argument(
-        "--resample-passes",
-        type=int,
-        default=1,
-        help="passes of --resample-hard, each for the prompts still short after the last",
     )
     rs.add_argument(
         "--continue-training",

@@ -83,11 +83,8 @@ class RsftConfig:
     max_per_phrasing: int = 2  # per skill, accepted samples whose number-masked text is a near-duplicate
     proposal_temperature: float | None = None  # training proposals' temperature (None: sampling's)
     # Difficulty-aware resampling (DART-Math, Tong et al. 2024): prompts that got fewer than
-    # max_per_prompt accepted samples are proposed this many more times (0: off), in up to
-    # resample_passes passes, each for the prompts still short after the last (DART-Math's
-    # "uniform" strategy: sample until every prompt has its share, within a budget).
+    # max_per_prompt accepted samples are proposed this many more times (0: off).
     resample_hard: int = 0
-    resample_passes: int = 1
     # The authored documents mixed into fine-tuning: new draws of the templates every round
     # (new numbers) instead of the draw the bootstrap was pre-trained on.
     fresh_original: bool = True
@@ -402,19 +399,16 @@ class RsftRun:
             )
 
         run = judged(requests, sampling, config.seed + k)
-        accepted, stats = _scored(run, k), {"first_pass": run.stats(), "hard_prompts": []}
-        for extra in range(1, config.resample_passes + 1 if config.resample_hard else 1):
+        accepted, stats = _scored(run, k), run.stats()
+        if config.resample_hard:
             # The prompts the generator is worst at are the ones a uniform draw leaves
-            # without samples to learn from: give them more proposals, pass after pass.
+            # without samples to learn from: give them more proposals.
             counts = Counter(c.prompt_id for c in accepted)
             hard = {r.identifier(): r for r in requests if counts[r.identifier()] < config.max_per_prompt}
-            if not hard:
-                break
-            offset = 500 * extra
-            more = replace(sampling, samples_per_prompt=config.resample_hard, seed=sampling.seed + offset)
-            rerun = judged(list(hard.values()), more, config.seed + k + offset)
+            more = replace(sampling, samples_per_prompt=config.resample_hard, seed=sampling.seed + 500)
+            rerun = judged(list(hard.values()), more, config.seed + k + 500)
             accepted += _scored(rerun, k)
-            stats["hard_prompts"].append({"pass": extra, "prompts": len(hard), **rerun.stats()})
+            stats = {"first_pass": stats, "hard_prompts": {"prompts": len(hard), **rerun.stats()}}
         _save_candidates(self.round_dir(k) / "proposals.jsonl", proposals)
         _save_candidates(self.round_dir(k) / "accepted.jsonl", accepted)
         write_json_atomic(self.round_dir(k) / "sampling.json", stats)
