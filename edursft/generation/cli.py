@@ -126,7 +126,7 @@ def _rsft(args: argparse.Namespace) -> int:
             patience=args.patience,
             lora=args.lora,
             seed=args.seed,
-            **({"max_minutes": args.finetune_minutes} if args.finetune_minutes else {}),
+            max_minutes=args.finetune_minutes,
         ),
     )
 
@@ -236,7 +236,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rs.add_argument(
         "--finetune-minutes",
         type=float,
-        help="wall-clock budget of each round's fine-tuning, the learning rate annealed by it (default 5)",
+        default=5.0,
+        help="wall-clock budget of each round's fine-tuning; the learning rate anneals by it",
     )
     rs.add_argument("--lora", action="store_true")
     _add_sampling_flags(rs)

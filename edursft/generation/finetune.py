@@ -51,6 +51,11 @@ class FinetuneConfig:
     threads: int = 1  # torch threads; 0 leaves torch's default
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        # The learning-rate schedule runs on the share of this budget spent.
+        if not self.max_minutes > 0:
+            raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
+
     def originals_for(self, samples: int) -> int:
         """How many original documents the mix takes for ``samples`` accepted samples;
         callers draw at least this many (a shorter list caps the mix)."""

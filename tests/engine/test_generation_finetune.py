@@ -41,6 +41,12 @@ def test_a_time_budget_that_binds_still_anneals_the_learning_rate(base_dir, acce
     assert metrics["last_learning_rate"] == pytest.approx(1e-4, rel=0.05)
 
 
+@pytest.mark.parametrize("minutes", [0, -1.0])
+def test_a_budget_that_is_not_positive_is_refused_by_name(minutes):
+    with pytest.raises(ValueError, match="max_minutes"):
+        FinetuneConfig(max_minutes=minutes)
+
+
 def test_a_fine_tuned_version_records_its_parent_and_metrics(base_dir, accepted, tmp_path):
     finetune(
         base_dir, accepted, tmp_path / "v1", FinetuneConfig(epochs=1), metadata={"criteria": "spec.json"}
