@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from edursft.criteria import SpecError, load_spec
-from edursft.seed import expand_seed, seed_skills
+from edursft.seed import expand_seed, seed_skill_descriptions, seed_skills
 from tutoring import mastery
 from tutoring.models import Classroom, CriteriaSet, Item, Profile, Role, Skill
 from tutoring.recommendations import refresh_recommendations
@@ -87,18 +87,26 @@ def _class(teacher, student_ids: list[int]) -> list[str]:
     return names
 
 
-def _skill(skill_id: int, name: str) -> Skill:
+def _skill(skill_id: int, name: str, description: str) -> Skill:
+    """The seed skill, created or found; a skill without a description gets the seed's
+    (a teacher's own description is kept)."""
     external = f"{DATASET}:{skill_id}"
     skill = Skill.objects.filter(external_id=external).first()
     if skill is None:
         skill, _ = Skill.objects.get_or_create(name=name, defaults={"external_id": external})
+    if not skill.description:
+        skill.description = description
+        skill.save(update_fields=["description"])
     return skill
 
 
 def _seed_items(teacher, per_template: int) -> int:
     """Exercises with hints and worked solutions, approved feedback for their common mistakes, readings."""
     created = 0
-    skills = {skill_id: _skill(skill_id, name) for skill_id, name in seed_skills().items()}
+    descriptions = seed_skill_descriptions()
+    skills = {
+        skill_id: _skill(skill_id, name, descriptions[name]) for skill_id, name in seed_skills().items()
+    }
     counters: dict[tuple[int, int], int] = {}
     for exercise in expand_seed(per_template=per_template, seed=0):
         key = (exercise.skill_id, exercise.level)

@@ -55,7 +55,14 @@ from edursft.generation.prompts import Request, candidate_completion
 from edursft.generation.sampling import SamplingConfig, propose
 from edursft.generation.store import Generator, load_generator, save_version, write_json_atomic
 from edursft.sampling.rejection import SamplingRun, run_sampling
-from edursft.seed import LEVELS, TEMPLATES, expand_seed, feedback_examples, seed_skills
+from edursft.seed import (
+    LEVELS,
+    TEMPLATES,
+    expand_seed,
+    feedback_examples,
+    seed_skill_descriptions,
+    seed_skills,
+)
 
 STAGES = ("sample", "finetune", "evaluate")
 TRAIN_SEED_OFFSET = 0
@@ -174,8 +181,8 @@ def original_documents(config: RsftConfig, k: int, wanted: int) -> list[Example]
 
 
 def _criteria_context() -> CriteriaContext:
-    # The seed skills have names only; a name is its own description.
-    return CriteriaContext(skill_descriptions={name: name for name in seed_skills().values()})
+    # What the site's criteria read from each skill's row: its name and description.
+    return CriteriaContext(skill_descriptions=seed_skill_descriptions())
 
 
 def judge_all(path: Path, proposals: int) -> CriteriaSpec:

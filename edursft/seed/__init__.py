@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from edursft.seed.templates import SKILL_NAMES, TEMPLATES, Mistake, Template
+from edursft.seed.skills import SKILL_DESCRIPTIONS, SKILL_NAMES
+from edursft.seed.templates import TEMPLATES, Mistake, Template
 
 LEVELS: tuple[int, ...] = (1, 2, 3)
 
@@ -77,6 +78,12 @@ def seed_skills() -> dict[int, str]:
     return {t.skill_id: SKILL_NAMES[t.skill_id] for t in TEMPLATES}
 
 
+def seed_skill_descriptions() -> dict[str, str]:
+    """What each seed skill practises, by skill name: the description a teacher would write,
+    which the skill-relevance criterion reads beside the name."""
+    return {SKILL_NAMES[skill_id]: SKILL_DESCRIPTIONS[skill_id] for skill_id in seed_skills()}
+
+
 __all__ = [
     "LEVELS",
     "FeedbackExample",
@@ -85,5 +92,6 @@ __all__ = [
     "Template",
     "expand_seed",
     "feedback_examples",
+    "seed_skill_descriptions",
     "seed_skills",
 ]

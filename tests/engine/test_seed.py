@@ -7,9 +7,10 @@ import pytest
 from edursft.criteria.candidate import Candidate
 from edursft.criteria.context import CriteriaContext
 from edursft.criteria.maths import AnswerVerified
+from edursft.criteria.semantic import SkillRelevance
 from edursft.criteria.spec import load_spec
 from edursft.datasets.dkvmn import read_skill_map
-from edursft.seed import LEVELS, expand_seed, feedback_examples, seed_skills
+from edursft.seed import LEVELS, expand_seed, feedback_examples, seed_skill_descriptions, seed_skills
 
 EXAMPLE_CRITERIA = Path(__file__).resolve().parents[2] / "examples/criteria/exercise.json"
 SKILL_MAP = (
@@ -31,6 +32,21 @@ def test_seed_skill_names_match_the_assistments_mapping():
     names = read_skill_map(SKILL_MAP)
     for skill_id, name in seed_skills().items():
         assert names[skill_id] == name
+
+
+def test_every_seed_skill_has_a_description_that_brings_its_exercises_closer(exercises):
+    descriptions = seed_skill_descriptions()
+    assert set(descriptions) == set(seed_skills().values())
+    assert all(len(text.split()) >= 5 for text in descriptions.values())
+    candidates = [Candidate(text=e.problem, skill=e.skill) for e in exercises]
+    relevance = SkillRelevance(min_similarity=0.2, full_score_at=0.5)
+
+    def mean_score(context: CriteriaContext) -> float:
+        return sum(o.score for o in relevance.evaluate(candidates, context)) / len(candidates)
+
+    by_name = mean_score(CriteriaContext())
+    described = mean_score(CriteriaContext(skill_descriptions=descriptions))
+    assert described > by_name + 0.02
 
 
 def test_expansion_is_reproducible_and_seed_dependent(exercises):

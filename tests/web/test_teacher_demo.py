@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from edursft.seed import seed_skills
+from edursft.seed import seed_skill_descriptions, seed_skills
 from edursft.seed.templates import TEMPLATES
 from tutoring import demo
-from tutoring.models import Classroom, CriteriaSet, Item, Mastery, Recommendation
+from tutoring.models import Classroom, CriteriaSet, Item, Mastery, Recommendation, Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,18 @@ def test_the_demo_has_exercises_with_hints_feedback_for_mistakes_and_readings(sm
     assert all(item.hints for item in exercises)
     assert Item.objects.filter(kind=Item.Kind.FEEDBACK, target_item__in=exercises).exists()
     assert Item.objects.filter(kind=Item.Kind.READING).count() == 53
+
+
+def test_the_demo_describes_seed_skills_and_keeps_a_teachers_description(small_assistments):
+    demo.seed_demo(per_template=1)
+    fractions = Skill.objects.get(name="Equivalent Fractions")
+    assert fractions.description == seed_skill_descriptions()["Equivalent Fractions"]
+    fractions.description = "Our class's own words for equivalent fractions."
+    fractions.save()
+    demo.seed_demo(per_template=1)
+    fractions.refresh_from_db()
+    assert fractions.description == "Our class's own words for equivalent fractions."
+    assert Skill.objects.get(name="Percent Of").description == seed_skill_descriptions()["Percent Of"]
 
 
 def test_seeding_twice_adds_nothing(small_assistments):
