@@ -26,8 +26,8 @@ import torch
 
 from edursft.generation.corpus import Example
 from edursft.generation.evaluate import encode_pairs
-from edursft.generation.pretrain import warmup_cosine
 from edursft.generation.store import Generator, load_generator, save_version
+from edursft.schedule import budget_progress, warmup_cosine
 
 
 @dataclass
@@ -155,10 +155,8 @@ def finetune(
     deadline = started + budget_s
 
     def lr_factor(step: int) -> float:
-        # The schedule runs on the larger of the share of steps done and the share of the
-        # time budget spent: where the budget binds (a large pool, a busy machine) the
-        # learning rate has annealed by the deadline instead of stopping near its peak.
-        at = max(step, (time.monotonic() - started) / budget_s * total_steps)
+        # max with step: the product can round to just under a whole step.
+        at = max(step, budget_progress(step, total_steps, time.monotonic() - started, budget_s) * total_steps)
         return warmup_cosine(int(at), warmup, (at - warmup) / decay_steps)
 
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)

@@ -30,6 +30,7 @@ from edursft.generation.corpus import Example, read_corpus, seed_examples
 from edursft.generation.evaluate import perplexity
 from edursft.generation.prompts import END, PAD, TAGS
 from edursft.generation.store import DEFAULT_ROOT, Generator, prepare_tokenizer, save_version
+from edursft.schedule import budget_progress, warmup_cosine
 from edursft.seed import expand_seed, feedback_examples
 
 HELD_OUT_SEED = 1_000_003  # seed of the authored items kept out of training, for perplexity
@@ -141,15 +142,6 @@ def held_out_examples(per_template: int, limit: int = 0) -> list[Example]:
     return examples
 
 
-def warmup_cosine(step: int, warmup_steps: int, progress: float) -> float:
-    """Learning-rate factor: linear warm-up, then cosine decay to a tenth (nanoGPT's get_lr)
-    over ``progress`` in [0, 1]. Fine-tuning uses it too: a fresh AdamW's first steps move
-    every weight by the full learning rate, whatever its gradient."""
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
 def _lr(step: int, progress: float, config: PretrainConfig) -> float:
     return config.learning_rate * warmup_cosine(step, config.warmup_steps, progress)
 
@@ -211,9 +203,7 @@ def _pretrain(config: PretrainConfig) -> Path:
     losses: list[float] = []
     step = 0
     while step < config.max_steps and time.monotonic() - loop_start < budget_s:
-        # Progress is whichever budget runs out first, steps or time, so the learning rate
-        # has decayed when training stops even on a slow or busy machine.
-        progress = max(step / config.max_steps, (time.monotonic() - loop_start) / budget_s)
+        progress = budget_progress(step, config.max_steps, time.monotonic() - loop_start, budget_s)
         for group in optimizer.param_groups:
             group["lr"] = _lr(step, progress, config)
         starts = np_rng.integers(0, len(stream) - config.block_size - 1, size=config.batch_size)

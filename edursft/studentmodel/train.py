@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from edursft.datasets.dkvmn import read_dkvmn
+from edursft.schedule import budget_progress
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
 from edursft.studentmodel.data import StudentHistory, Windows, from_dkvmn, make_windows, split_students
 from edursft.studentmodel.evaluate import evaluate_histories, metrics_of, predict_windows, prediction_windows
@@ -170,7 +171,7 @@ def fit(
         network.train()
         total_loss, seen = 0.0, 0
         for index in _length_batches(train_windows, config.batch_size, rng):
-            progress = max(step / total_steps, (time.perf_counter() - started) / config.time_budget_s)
+            progress = budget_progress(step, total_steps, time.perf_counter() - started, config.time_budget_s)
             if progress >= 1.0:
                 break
             for group in optimizer.param_groups:

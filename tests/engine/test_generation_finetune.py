@@ -4,7 +4,7 @@ import pytest
 
 from edursft.generation.corpus import seed_examples
 from edursft.generation.finetune import FinetuneConfig, completion_loss, finetune, training_mix
-from edursft.generation.pretrain import preset_config, pretrain, warmup_cosine
+from edursft.generation.pretrain import preset_config, pretrain
 from edursft.generation.store import load_generator, read_metadata
 from edursft.seed import expand_seed
 
@@ -80,11 +80,3 @@ def test_too_few_accepted_samples_hold_nothing_out(accepted, original):
 def test_fine_tuning_on_nothing_is_refused(base_dir, tmp_path):
     with pytest.raises(ValueError, match="no accepted samples"):
         finetune(base_dir, [], tmp_path / "none")
-
-
-def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
-    factors = [warmup_cosine(step, 4, max(0, step - 4) / 10) for step in range(15)]
-    assert factors[:4] == [0.25, 0.5, 0.75, 1.0]  # no full-size first step for a fresh AdamW
-    assert factors[4] == 1.0
-    assert all(a >= b for a, b in zip(factors[4:], factors[5:], strict=False))
-    assert factors[14] == pytest.approx(0.1)
