@@ -4,11 +4,15 @@
 
 Runs on a fresh, migrated SQLite database under a temporary directory. One student
 has ``--history`` imported ASSISTments-style records; a student model of the
-production shape (110 skills, default sizes; untrained, since latency does not
-depend on the weights) is the active version. The first answer replays the
-history into the live state (a cache miss); the rest reuse it.
-Ends with one JSON line: median_ms, p95_ms (warm answers, full request), cold_ms,
-mastery_update_ms (the mastery step alone, median).
+default shape (110 skills, the KTConfig sizes, members and windows; untrained,
+since latency does not depend on the weights) is the active version. The first
+request of the process also pays for importing the site; a cache miss (a web
+process that has not seen the student since it started) rebuilds the student's
+live state from the records; the rest reuse it.
+Ends with one JSON line: median_ms, p95_ms (warm answers, full request),
+first_request_ms, cache_miss_ms (an answer that rebuilds the state),
+state_build_ms (the rebuild alone, median), mastery_update_ms (the mastery step
+alone, median).
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from edursft.studentmodel.artifacts import StudentModel, save_student_model
-    from edursft.studentmodel.model import KnowledgeTracer, ModelShape
+    from edursft.studentmodel.model import ModelShape, build_network
+    from edursft.studentmodel.train import KTConfig
     from tutoring import mastery
     from tutoring.models import Item, LearningRecord, ModelVersion, Profile, Role, Skill
 
@@ -70,12 +75,18 @@ def main() -> None:
         )
         for i in range(args.history)
     )
-    network = KnowledgeTracer(ModelShape(n_skills=110))
+    defaults = KTConfig()
+    network = build_network(ModelShape(n_skills=110, members=defaults.members))
     network.eval()
-    save_student_model(
-        StudentModel(network=network, skill_ids=list(range(1, 111)), window=200, context=50),
-        workdir / "models" / "kt",
+    model = StudentModel(
+        network=network,
+        skill_ids=list(range(1, 111)),
+        window=defaults.window,
+        context=defaults.context,
+        predict_window=defaults.predict_window,
+        predict_context=defaults.predict_context,
     )
+    save_student_model(model, workdir / "models" / "kt")
     ModelVersion.objects.create(kind="student_model", label="bench", path="kt", status="active")
 
     client = Client()
@@ -84,7 +95,17 @@ def main() -> None:
     answers = ["7/8", "0.875", "4/12", "1", "$$\\frac{7}{8}$$"]
     started = time.perf_counter()
     client.post(url, {"response": "7/8"})
-    cold_ms = (time.perf_counter() - started) * 1000
+    first_request_ms = (time.perf_counter() - started) * 1000
+    mastery._states.clear()
+    started = time.perf_counter()
+    client.post(url, {"response": "7/8"})
+    cache_miss_ms = (time.perf_counter() - started) * 1000
+    build_ms = []
+    for _ in range(20):
+        mastery._states.clear()
+        started = time.perf_counter()
+        mastery.student_state(user.pk)
+        build_ms.append((time.perf_counter() - started) * 1000)
     request_ms, update_ms = [], []
     for i in range(args.attempts):
         started = time.perf_counter()
@@ -105,11 +126,15 @@ def main() -> None:
         "attempts": args.attempts,
         "median_ms": round(statistics.median(request_ms), 2),
         "p95_ms": round(request_ms[int(0.95 * (len(request_ms) - 1))], 2),
-        "cold_ms": round(cold_ms, 2),
+        "first_request_ms": round(first_request_ms, 2),
+        "cache_miss_ms": round(cache_miss_ms, 2),
+        "state_build_ms": round(statistics.median(build_ms), 2),
         "mastery_update_ms": round(statistics.median(update_ms), 2),
     }
     print(f"Student with {args.history} prior records, active student model (110 skills).")
-    print(f"  first answer (replays the history): {result['cold_ms']:.1f} ms")
+    print(f"  first request of the process (imports the site): {result['first_request_ms']:.1f} ms")
+    print(f"  answer on a cache miss (rebuilds the live state): {result['cache_miss_ms']:.1f} ms")
+    print(f"  rebuilding the live state alone, median: {result['state_build_ms']:.1f} ms")
     print(
         f"  answer request, median: {result['median_ms']:.1f} ms, 95th percentile: {result['p95_ms']:.1f} ms"
     )

@@ -167,7 +167,7 @@ def history_features(skills: np.ndarray, responses: np.ndarray) -> np.ndarray:
     features = np.zeros((len(skills), N_FEATURES), dtype=np.float32)
     np.add.at(features, rows, skill_features(stats, rows))
     counts = np.maximum((skills >= 0).sum(axis=1, keepdims=True), 1)
-    return features / counts
+    return (features / counts).astype(np.float32)
 
 
 def skill_lookup(skill_index: dict[int, int]) -> np.ndarray:

@@ -144,7 +144,12 @@ def _refresh_mastery(model: StudentModel, state: MasteryState) -> None:
 def _run_lstm(model: StudentModel, attempts: list, hidden: torch.Tensor | None) -> torch.Tensor:
     """Feed stored attempts (model skill rows, response, features, text) through the LSTM."""
     network = model.network
-    skills = torch.cat([a[0] for a in attempts], dim=0).unsqueeze(0)
+    # Items carry different numbers of skills; row 0 ("no skill") pads the narrower ones,
+    # as in batch windows, and every read of skill rows ignores it.
+    width = max(a[0].shape[1] for a in attempts)
+    skills = torch.zeros(1, len(attempts), width, dtype=torch.int64)
+    for position, attempt in enumerate(attempts):
+        skills[0, position, : attempt[0].shape[1]] = attempt[0][0]
     responses = torch.tensor([[a[1] for a in attempts]], dtype=torch.int64)
     features = torch.from_numpy(np.stack([a[2] for a in attempts]))[None]
     vectors = None
@@ -159,6 +164,11 @@ def _run_lstm(model: StudentModel, attempts: list, hidden: torch.Tensor | None) 
     return torch.stack([h, c])
 
 
+def _skill_set(skills: Sequence[int]) -> list[int]:
+    """An item's skills, each once, in their order (a skill listed twice is practised once)."""
+    return list(dict.fromkeys(int(s) for s in skills))
+
+
 def update_mastery(
     model: StudentModel,
     state: MasteryState,
@@ -171,7 +181,7 @@ def update_mastery(
     Every skill of the item has its counts updated and the recurrent state reads
     the whole item, so all of them (and related skills) move.
     """
-    skills = [int(s) for s in skills]
+    skills = _skill_set(skills)
     rows = _slot_rows(state, skills)
     position = state.n_attempts
     features = skill_features(state.stats.take(rows), position).mean(axis=0)
@@ -209,13 +219,54 @@ def new_mastery_state(model: StudentModel) -> MasteryState:
 
 
 def mastery_state(model: StudentModel, history: StudentHistory) -> MasteryState:
-    """A live state built from a stored history (replays it; for one student)."""
+    """A live state built from a stored history, as if each attempt had been folded in live.
+
+    One pass instead of a replay (a web process rebuilds a student's state after a
+    restart or a cache miss, before answering): the statistics of every skill come
+    from the whole history at once, and the LSTM reads the attempts of the window
+    that owns the next attempt, from a zero state, as ``update_mastery`` leaves it.
+    """
     state = _empty_state(model)
-    vectors = history.item_vectors
-    for t, (skills, response) in enumerate(zip(history.skills, history.responses, strict=True)):
-        update_mastery(model, state, skills, response, None if vectors is None else vectors[t])
-    if not len(history):
+    n = len(history)
+    if not n:
         _refresh_mastery(model, state)
+        return state
+    item_skills = [_skill_set(skills) for skills in history.skills]
+    raw = skill_matrix(item_skills)
+    responses = np.asarray(history.responses, dtype=np.int64)
+    rows, cols = np.nonzero(raw >= 0)
+    met = raw[rows, cols]
+    unknown = met[~np.isin(met, model.skill_ids)]
+    _, first = np.unique(unknown, return_index=True)
+    for skill in unknown[np.sort(first)]:
+        state.slots[int(skill)] = len(state.slots)
+    slot_skills = np.fromiter(state.slots, dtype=np.int64, count=len(state.slots))
+    # Where every skill stands now: its statistics at a virtual attempt n.
+    stats = pair_statistics(
+        np.concatenate([rows, np.full(len(slot_skills), n)]),
+        np.concatenate([met, slot_skills]),
+        np.concatenate([responses[rows], np.zeros(len(slot_skills), np.int64)]),
+    )
+    state.stats = stats.take(np.arange(len(rows), len(rows) + len(slot_skills)))
+    features = history_features(raw, responses)
+    # The windows of ``update_mastery``: re-seeded every predict_window - predict_context
+    # attempts once the first window is full.
+    stride = model.predict_window - model.predict_context
+    start = 0 if n < model.predict_window else ((n - model.predict_context) // stride) * stride
+    vectors = history.item_vectors
+    records = [
+        (
+            _model_rows(model, item_skills[t]),
+            int(responses[t]),
+            features[t],
+            None if vectors is None else np.asarray(vectors[t], dtype=np.float32),
+        )
+        for t in range(start, n)
+    ]
+    state.hidden = _run_lstm(model, records, None)
+    state.recent = records[-model.predict_context :]
+    state.n_attempts, state.window_start = n, start
+    _refresh_mastery(model, state)
     return state
 
 

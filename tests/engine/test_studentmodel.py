@@ -14,6 +14,7 @@ from sklearn.metrics import roc_auc_score
 from edursft.cli import main
 from edursft.studentmodel.artifacts import StudentModel, load_student_model, save_student_model
 from edursft.studentmodel.data import (
+    STATISTICS,
     StudentHistory,
     encode_skills,
     history_features,
@@ -371,3 +372,68 @@ def test_validation_during_training_scores_with_the_prediction_windows(model):
 def test_prediction_context_must_be_shorter_than_the_prediction_window():
     with pytest.raises(ValueError, match="predict_context"):
         KTConfig(predict_window=50, predict_context=50)
+
+
+def mixed_item_history(n_attempts: int, seed: int) -> StudentHistory:
+    """Attempts on one- and two-skill items, some on a skill the model has never seen (99)."""
+    rng = np.random.default_rng(seed)
+    skills = []
+    for t in range(n_attempts):
+        first = int(rng.integers(1, 4))
+        if t % 3 == 0:
+            skills.append([first, int(rng.choice([4, 5, 99]))])
+        else:
+            skills.append([first])
+    return StudentHistory(skills=skills, responses=[int(r) for r in rng.integers(0, 2, n_attempts)])
+
+
+@pytest.fixture(scope="module")
+def quick_model():
+    """One epoch on five skills, predicting with the default windows (200, 100)."""
+    return train_histories(
+        synthetic_histories(30, [1, 2, 3, 4, 5], 60, seed=4), KTConfig(max_epochs=1, **TINY)
+    )
+
+
+def test_the_live_update_re_seeds_windows_mixing_one_and_two_skill_items(quick_model):
+    history = mixed_item_history(450, seed=3)
+    state = new_mastery_state(quick_model)
+    predicted_live = []
+    for skills, response in zip(history.skills, history.responses, strict=True):
+        predicted_live.append(float(predict_items(quick_model, state, [skills])[0]))
+        update_mastery(quick_model, state, skills, response)
+    # Three re-seeds (attempts 200, 300 and 400), each over items of one and two skills.
+    assert state.window_start == 300
+    np.testing.assert_allclose(predicted_live, predict_histories(quick_model, [history])[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("n_attempts", [0, 1, 37, 199, 200, 201, 299, 300, 455])
+def test_a_state_built_from_a_history_equals_folding_in_each_attempt_live(quick_model, n_attempts):
+    history = mixed_item_history(n_attempts, seed=n_attempts)
+    stepped = new_mastery_state(quick_model)
+    for skills, response in zip(history.skills, history.responses, strict=True):
+        update_mastery(quick_model, stepped, skills, response)
+    built = mastery_state(quick_model, history)
+    assert (built.n_attempts, built.window_start, built.slots) == (
+        stepped.n_attempts,
+        stepped.window_start,
+        stepped.slots,
+    )
+    for name in STATISTICS:
+        np.testing.assert_array_equal(getattr(built.stats, name), getattr(stepped.stats, name), err_msg=name)
+    np.testing.assert_allclose(built.mastery, stepped.mastery, atol=1e-5)
+    assert len(built.recent) == len(stepped.recent)
+    # Both go on alike: the next attempts, across the next re-seed, give the same mastery.
+    for skills, response in zip(mixed_item_history(120, seed=1).skills, [1, 0] * 60, strict=True):
+        update_mastery(quick_model, built, skills, response)
+        update_mastery(quick_model, stepped, skills, response)
+        np.testing.assert_allclose(built.mastery, stepped.mastery, atol=1e-5)
+
+
+def test_an_item_listing_a_skill_twice_practises_it_once(model):
+    history = synthetic_histories(1, [1, 2, 3, 4, 5], 20, seed=5)[0]
+    once, twice = mastery_state(model, history), mastery_state(model, history)
+    update_mastery(model, once, [2, 4], 1)
+    update_mastery(model, twice, [2, 4, 2], 1)
+    np.testing.assert_array_equal(twice.stats.attempts, once.stats.attempts)
+    np.testing.assert_allclose(twice.mastery, once.mastery, atol=1e-6)
