@@ -83,6 +83,32 @@ def test_live_mastery_equals_a_replay_of_the_history(school, student_model):
     assert live == pytest.approx(replayed.mastery_of(13), abs=1e-5)
 
 
+def test_a_student_past_the_first_window_answers_one_and_two_skill_items(client, school, student_model):
+    from tutoring import mastery
+
+    # The model predicts with windows of 20 re-seeded every 15 attempts: attempt 35 re-seeds
+    # its state from attempts 30 to 34, two imported one-skill records and three answers below.
+    LearningRecord.objects.bulk_create(
+        LearningRecord(
+            student=school.sam,
+            skill=school.fractions,
+            correct=i % 3 > 0,
+            position=i,
+            source=LearningRecord.Source.IMPORT,
+        )
+        for i in range(32)
+    )
+    both = factories.ItemFactory(answer="5", skills=[school.fractions, school.percents])
+    client.force_login(school.sam)
+    for response in ["5", "4", "5", "5"]:
+        assert _answer(client, both, response).status_code == 200
+    live = Mastery.objects.get(student=school.sam, skill=school.percents).value
+    mastery._states.clear()
+    _, rebuilt = mastery.student_state(school.sam.pk)
+    assert rebuilt.n_attempts == 36
+    assert live == pytest.approx(rebuilt.mastery_of(35), abs=1e-5)
+
+
 def test_home_lists_recommendations_with_their_reasons(client, school):
     client.force_login(school.sam)
     page = client.get(reverse("home")).content.decode()
