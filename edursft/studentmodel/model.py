@@ -31,6 +31,7 @@ class ModelShape:
     follow_dim: int = 16
     dropout: float = 0.2
     members: int = 1  # networks in the ensemble (1: a single KnowledgeTracer)
+    dkt_members: int = 0  # DKTMember networks added to the ensemble
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,6 +95,11 @@ class KnowledgeTracer(nn.Module):
         """Width of the recurrent state (h or c) that the mastery code keeps."""
         return self.shape.hidden_dim
 
+    @property
+    def query_dim(self) -> int:
+        """Width of ``item_query``'s output."""
+        return self.shape.embed_dim
+
     def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
         """Item representation: the mean of its skills' embeddings plus projected text."""
         present = (skills > 0).float().unsqueeze(-1)
@@ -103,18 +109,13 @@ class KnowledgeTracer(nn.Module):
             query = query + self.text_projection(item_vectors)
         return query
 
-    @staticmethod
-    def _mean_rows(table: nn.Embedding, skills: torch.Tensor) -> torch.Tensor:
-        present = (skills > 0).float().unsqueeze(-1)
-        return (table(skills) * present).sum(-2) / present.sum(-2).clamp(min=1.0)
-
     def follow(
         self, previous_skills: torch.Tensor, previous_responses: torch.Tensor, skills: torch.Tensor
     ) -> torch.Tensor:
         """Signed carry-over of the previous answer (+ if it was right, - if wrong)."""
-        affinity = (
-            self._mean_rows(self.follow_from, previous_skills) * self._mean_rows(self.follow_to, skills)
-        ).sum(-1)
+        affinity = (_mean_rows(self.follow_from, previous_skills) * _mean_rows(self.follow_to, skills)).sum(
+            -1
+        )
         return affinity * (2.0 * previous_responses.float() - 1.0)
 
     def difficulty(self, skills: torch.Tensor) -> torch.Tensor:
@@ -177,6 +178,89 @@ class KnowledgeTracer(nn.Module):
         )
 
 
+def _mean_rows(table: nn.Embedding, skills: torch.Tensor) -> torch.Tensor:
+    """Mean of the rows of an item's skills (row 0, "no skill", is left out)."""
+    present = (skills > 0).float().unsqueeze(-1)
+    return (table(skills) * present).sum(-2) / present.sum(-2).clamp(min=1.0)
+
+
+class DKTMember(nn.Module):
+    """Deep Knowledge Tracing (Piech et al. 2015) in the interface of a KnowledgeTracer.
+
+    The LSTM reads a row per (skill, response), and the logit of the next item is its
+    skills' row of a per-skill output table against the state: no count features and
+    no item query in the read-out. Added to an ensemble of KnowledgeTracers it is
+    wrong on different attempts, so their average ranks better than either kind
+    alone (docs/studentmodel.md). An item of several skills reads the mean of its
+    skills' rows, so items are still described by their skills alone; text is not used.
+    """
+
+    SKILL_TABLES = ("right_embedding", "wrong_embedding", "skill_output", "skill_bias")
+
+    def __init__(self, shape: ModelShape) -> None:
+        super().__init__()
+        self.shape = shape
+        hidden = shape.hidden_dim
+        self.right_embedding = nn.Embedding(shape.n_skills + 1, hidden, padding_idx=0)
+        self.wrong_embedding = nn.Embedding(shape.n_skills + 1, hidden, padding_idx=0)
+        self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.skill_output = nn.Embedding(shape.n_skills + 1, hidden, padding_idx=0)
+        self.skill_bias = nn.Embedding(shape.n_skills + 1, 1, padding_idx=0)
+        # The read-out starts as nn.Linear's would: an embedding's N(0, 1) rows against a
+        # state in (-1, 1)^H saturate every prediction, and such a network learns far less.
+        bound = hidden**-0.5
+        nn.init.uniform_(self.skill_output.weight, -bound, bound)
+        nn.init.zeros_(self.skill_bias.weight)
+        self.skill_output.weight.data[0] = 0.0
+
+    @property
+    def state_dim(self) -> int:
+        return self.shape.hidden_dim
+
+    @property
+    def query_dim(self) -> int:
+        return 2 * self.shape.hidden_dim
+
+    def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
+        """The item's input rows for a right and for a wrong answer, side by side."""
+        return torch.cat(
+            [_mean_rows(self.right_embedding, skills), _mean_rows(self.wrong_embedding, skills)], dim=-1
+        )
+
+    def step_input(
+        self, query: torch.Tensor, responses: torch.Tensor, features: torch.Tensor
+    ) -> torch.Tensor:
+        """The row of the attempt's (skill, response): DKT's one-hot input times a weight matrix."""
+        right = responses.unsqueeze(-1).float()
+        if_right, if_wrong = query.chunk(2, dim=-1)
+        return if_right * right + if_wrong * (1 - right)
+
+    def predict_logits(
+        self,
+        hidden_before: torch.Tensor,
+        query: torch.Tensor,
+        features: torch.Tensor,
+        skills: torch.Tensor,
+        previous_skills: torch.Tensor,
+        previous_responses: torch.Tensor,
+    ) -> torch.Tensor:
+        """The item's skills' read-out of the state before the attempt."""
+        read_out = (hidden_before * _mean_rows(self.skill_output, skills)).sum(-1)
+        return read_out + _mean_rows(self.skill_bias, skills).squeeze(-1)
+
+    def forward(
+        self,
+        skills: torch.Tensor,
+        responses: torch.Tensor,
+        features: torch.Tensor,
+        item_vectors: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits [B, T]: position t uses only attempts 0..t-1 of the window."""
+        outputs, _ = self.lstm(self.step_input(self.item_query(skills, None), responses, features))
+        hidden_before = torch.cat([torch.zeros_like(outputs[:, :1]), outputs[:, :-1]], dim=1)
+        return self.predict_logits(hidden_before, None, features, skills, None, None)
+
+
 class _MemberLSTMs(nn.Module):
     """The members' LSTMs side by side: inputs, outputs and (h, c) concatenated on the last dim.
 
@@ -209,35 +293,38 @@ class _MemberLSTMs(nn.Module):
 
 
 class EnsembleTracer(nn.Module):
-    """``shape.members`` KnowledgeTracers trained side by side; their logits are averaged.
+    """``shape.members`` KnowledgeTracers and ``shape.dkt_members`` DKTMembers side by side.
 
-    The members differ by initialisation and dropout and see the same batches; each
-    is trained on its own loss (``member_logits``), so they stay independent. The
-    interface is that of one KnowledgeTracer whose query, LSTM input and state are
-    the members' concatenated on the last dimension, so the live mastery update and
-    the lookahead step every member.
+    The members differ by kind, initialisation and dropout and see the same batches;
+    each is trained on its own loss (``member_logits``), so they stay independent,
+    and their logits are averaged. The interface is that of one KnowledgeTracer whose
+    query, LSTM input and state are the members' concatenated on the last dimension,
+    so the live mastery update and the lookahead step every member.
     """
 
-    SKILL_TABLES = KnowledgeTracer.SKILL_TABLES
+    SKILL_TABLES = KnowledgeTracer.SKILL_TABLES + DKTMember.SKILL_TABLES
 
     def __init__(self, shape: ModelShape) -> None:
         super().__init__()
         self.shape = shape
-        member_shape = ModelShape(**{**shape.to_dict(), "members": 1})
-        self.members = nn.ModuleList(KnowledgeTracer(member_shape) for _ in range(shape.members))
+        member_shape = ModelShape(**{**shape.to_dict(), "members": 1, "dkt_members": 0})
+        self.members = nn.ModuleList(
+            [KnowledgeTracer(member_shape) for _ in range(shape.members)]
+            + [DKTMember(member_shape) for _ in range(shape.dkt_members)]
+        )
         self.lstm = _MemberLSTMs(self.members)
 
     @property
     def state_dim(self) -> int:
-        return sum(m.shape.hidden_dim for m in self.members)
+        return sum(m.state_dim for m in self.members)
 
     @property
     def text_projection(self) -> nn.Linear:
-        """The first member's text projection (each member has its own)."""
+        """The first member's text projection (each KnowledgeTracer has its own)."""
         return self.members[0].text_projection
 
     def _split(self, tensor: torch.Tensor, size: str) -> tuple[torch.Tensor, ...]:
-        return tensor.split([getattr(m.shape, size) for m in self.members], dim=-1)
+        return tensor.split([getattr(m, size) for m in self.members], dim=-1)
 
     def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
         return torch.cat([m.item_query(skills, item_vectors) for m in self.members], dim=-1)
@@ -248,7 +335,7 @@ class EnsembleTracer(nn.Module):
         return torch.cat(
             [
                 m.step_input(q, responses, features)
-                for m, q in zip(self.members, self._split(query, "embed_dim"), strict=True)
+                for m, q in zip(self.members, self._split(query, "query_dim"), strict=True)
             ],
             dim=-1,
         )
@@ -267,8 +354,8 @@ class EnsembleTracer(nn.Module):
             m.predict_logits(h, q, features, skills, previous_skills, previous_responses)
             for m, h, q in zip(
                 self.members,
-                self._split(hidden_before, "hidden_dim"),
-                self._split(query, "embed_dim"),
+                self._split(hidden_before, "state_dim"),
+                self._split(query, "query_dim"),
                 strict=True,
             )
         ]
@@ -296,5 +383,7 @@ class EnsembleTracer(nn.Module):
 
 
 def build_network(shape: ModelShape) -> KnowledgeTracer | EnsembleTracer:
-    """One KnowledgeTracer, or an ensemble of ``shape.members`` of them."""
-    return KnowledgeTracer(shape) if shape.members <= 1 else EnsembleTracer(shape)
+    """One KnowledgeTracer, or an ensemble of KnowledgeTracers and DKTMembers (``ModelShape``)."""
+    if shape.members <= 1 and shape.dkt_members == 0:
+        return KnowledgeTracer(shape)
+    return EnsembleTracer(shape)

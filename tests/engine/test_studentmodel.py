@@ -33,7 +33,7 @@ from edursft.studentmodel.mastery import (
     predict_items,
     update_mastery,
 )
-from edursft.studentmodel.model import Dropout, EnsembleTracer, KnowledgeTracer
+from edursft.studentmodel.model import DKTMember, Dropout, EnsembleTracer, KnowledgeTracer, ModelShape
 from edursft.studentmodel.train import (
     KTConfig,
     WarmStartConfig,
@@ -232,8 +232,9 @@ def test_a_refit_learns_from_the_validation_students_too():
     for i in split_students(len(histories), KTConfig.valid_fraction, 0)[1]:
         skills = [[9] if t % 2 else s for t, s in enumerate(histories[i].skills)]
         histories[i] = StudentHistory(skills=skills, responses=histories[i].responses)
-    selected = train_histories(histories, KTConfig(max_epochs=2, members=1, **TINY))
-    refitted = train_histories(histories, KTConfig(max_epochs=2, members=1, refit=True, **TINY))
+    single = {"max_epochs": 2, "members": 1, "dkt_members": 0, **TINY}
+    selected = train_histories(histories, KTConfig(**single))
+    refitted = train_histories(histories, KTConfig(refit=True, **single))
     row = refitted.skill_index[9] + 1
     assert selected.network.skill_difficulty.weight[row].item() == 0.0
     assert refitted.network.skill_difficulty.weight[row].item() != 0.0
@@ -254,8 +255,10 @@ def test_expected_gain_weighs_the_two_real_updates_by_predicted_success(model):
         assert gain == pytest.approx(real, abs=1e-5)
 
 
-def test_an_ensemble_predicts_the_mean_logit_of_its_members(model):
-    assert isinstance(model.network, EnsembleTracer) and len(model.network.members) == KTConfig().members
+def test_an_ensemble_predicts_the_mean_logit_of_its_members_of_both_kinds(model):
+    assert isinstance(model.network, EnsembleTracer)
+    kinds = [type(member) for member in model.network.members]
+    assert kinds == [KnowledgeTracer] * KTConfig().members + [DKTMember] * KTConfig().dkt_members
     history = synthetic_histories(1, [1, 2, 3, 4, 5], 60, seed=8)
     members = [replace(model, network=member) for member in model.network.members]
     logits = [torch.logit(torch.from_numpy(predict_histories(m, history)[0])) for m in members]
@@ -265,7 +268,7 @@ def test_an_ensemble_predicts_the_mean_logit_of_its_members(model):
 
 def test_a_single_network_trains_saves_and_updates_live_as_before(tmp_path):
     histories = synthetic_histories(30, [1, 2, 3], 40, seed=4)
-    single = train_histories(histories, KTConfig(max_epochs=1, members=1, **TINY))
+    single = train_histories(histories, KTConfig(max_epochs=1, members=1, dkt_members=0, **TINY))
     assert type(single.network) is KnowledgeTracer
     loaded = load_student_model(save_student_model(single, tmp_path / "kt"))
     assert type(loaded.network) is KnowledgeTracer
@@ -285,7 +288,9 @@ def test_dropout_zeroes_about_p_keeps_the_mean_and_is_off_in_eval():
 
 def test_bfloat16_training_keeps_float32_weights_and_predictions():
     histories = synthetic_histories(30, [1, 2, 3], 40, seed=4)
-    trained = train_histories(histories, KTConfig(max_epochs=1, members=1, bfloat16=True, **TINY))
+    trained = train_histories(
+        histories, KTConfig(max_epochs=1, members=1, dkt_members=0, bfloat16=True, **TINY)
+    )
     assert all(p.dtype == torch.float32 for p in trained.network.parameters())
     assert predict_histories(trained, histories[:1])[0].dtype == np.float32
     assert not torch.is_autocast_enabled("cpu")
@@ -437,3 +442,31 @@ def test_an_item_listing_a_skill_twice_practises_it_once(model):
     update_mastery(model, twice, [2, 4, 2], 1)
     np.testing.assert_array_equal(twice.stats.attempts, once.stats.attempts)
     np.testing.assert_allclose(twice.mastery, once.mastery, atol=1e-6)
+
+
+def test_a_model_saved_before_dkt_members_existed_loads_as_it_was(tmp_path):
+    histories = synthetic_histories(20, [1, 2, 3], 30, seed=4)
+    trained = train_histories(histories, KTConfig(max_epochs=1, members=2, dkt_members=0, **TINY))
+    path = save_student_model(trained, tmp_path / "kt")
+    description = json.loads((path / "model.json").read_text())
+    del description["shape"]["dkt_members"]
+    (path / "model.json").write_text(json.dumps(description))
+    loaded = load_student_model(path)
+    assert [type(m) for m in loaded.network.members] == [KnowledgeTracer, KnowledgeTracer]
+    np.testing.assert_allclose(
+        predict_histories(loaded, histories[:2])[0], predict_histories(trained, histories[:2])[0], atol=1e-6
+    )
+
+
+def test_a_dkt_member_reads_an_items_skills_and_not_its_text():
+    member = DKTMember(ModelShape(n_skills=4, hidden_dim=8, text_dim=6))
+    skills = torch.tensor([[[1, 0], [2, 3], [4, 0]]])
+    responses = torch.tensor([[1, 0, 1]])
+    features = torch.zeros(1, 3, 9)
+    text = torch.randn(1, 3, 6)
+    logits = member(skills, responses, features)
+    torch.testing.assert_close(member(skills, responses, features, text), logits)
+    # The two-skill item reads the mean of its skills' rows.
+    query = member.item_query(skills, None)
+    rows = torch.cat([member.right_embedding.weight, member.wrong_embedding.weight], dim=-1)
+    torch.testing.assert_close(query[0, 1], (rows[2] + rows[3]) / 2)
