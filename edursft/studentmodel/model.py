@@ -55,6 +55,17 @@ class Dropout(nn.Module):
         return x * (torch.rand_like(x) >= self.p) / (1.0 - self.p)
 
 
+def _mean_rows(table: nn.Embedding, skills: torch.Tensor) -> torch.Tensor:
+    """Mean of the rows of an item's skills (row 0, "no skill", is left out)."""
+    present = (skills > 0).float().unsqueeze(-1)
+    return (table(skills) * present).sum(-2) / present.sum(-2).clamp(min=1.0)
+
+
+def _states_before(outputs: torch.Tensor) -> torch.Tensor:
+    """LSTM outputs shifted by one: the state before attempt t has read attempts up to t-1 only."""
+    return torch.cat([torch.zeros_like(outputs[:, :1]), outputs[:, :-1]], dim=1)
+
+
 class KnowledgeTracer(nn.Module):
     """P(correct) for each next attempt, given the attempts before it."""
 
@@ -102,9 +113,7 @@ class KnowledgeTracer(nn.Module):
 
     def item_query(self, skills: torch.Tensor, item_vectors: torch.Tensor | None) -> torch.Tensor:
         """Item representation: the mean of its skills' embeddings plus projected text."""
-        present = (skills > 0).float().unsqueeze(-1)
-        total = (self.skill_embedding(skills) * present).sum(-2)
-        query = total / present.sum(-2).clamp(min=1.0)
+        query = _mean_rows(self.skill_embedding, skills)
         if item_vectors is not None:
             query = query + self.text_projection(item_vectors)
         return query
@@ -169,19 +178,12 @@ class KnowledgeTracer(nn.Module):
         """Logits [B, T]: position t uses only attempts 0..t-1 of the window (plus t's item)."""
         query = self.item_query(skills, item_vectors)
         outputs, _ = self.lstm(self.step_input(query, responses, features))
-        # Shift by one: the state before attempt t has read attempts up to t-1 only.
-        hidden_before = torch.cat([torch.zeros_like(outputs[:, :1]), outputs[:, :-1]], dim=1)
+        hidden_before = _states_before(outputs)
         previous_skills = torch.cat([torch.zeros_like(skills[:, :1]), skills[:, :-1]], dim=1)
         previous_responses = torch.cat([torch.zeros_like(responses[:, :1]), responses[:, :-1]], dim=1)
         return self.predict_logits(
             hidden_before, query, features, skills, previous_skills, previous_responses
         )
-
-
-def _mean_rows(table: nn.Embedding, skills: torch.Tensor) -> torch.Tensor:
-    """Mean of the rows of an item's skills (row 0, "no skill", is left out)."""
-    present = (skills > 0).float().unsqueeze(-1)
-    return (table(skills) * present).sum(-2) / present.sum(-2).clamp(min=1.0)
 
 
 class DKTMember(nn.Module):
@@ -257,8 +259,7 @@ class DKTMember(nn.Module):
     ) -> torch.Tensor:
         """Logits [B, T]: position t uses only attempts 0..t-1 of the window."""
         outputs, _ = self.lstm(self.step_input(self.item_query(skills, None), responses, features))
-        hidden_before = torch.cat([torch.zeros_like(outputs[:, :1]), outputs[:, :-1]], dim=1)
-        return self.predict_logits(hidden_before, None, features, skills, None, None)
+        return self.predict_logits(_states_before(outputs), None, features, skills, None, None)
 
 
 class _MemberLSTMs(nn.Module):
