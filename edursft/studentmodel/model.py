@@ -207,7 +207,7 @@ class DKTMember(nn.Module):
         self.right_embedding = nn.Embedding(shape.n_skills + 1, hidden, padding_idx=0)
         self.wrong_embedding = nn.Embedding(shape.n_skills + 1, hidden, padding_idx=0)
         # The counts carry what lies before the training window (validation AUC of the
-        # ensemble +0.0012 and +0.0004 on two seeds, docs/studentmodel.md).
+        # ensemble +0.0012, +0.0004, +0.0002 on three seeds, docs/studentmodel.md).
         self.feature_input = nn.Linear(N_FEATURES, hidden)
         self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.skill_output = nn.Embedding(shape.n_skills + 1, hidden, padding_idx=0)
